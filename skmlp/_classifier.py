@@ -1,0 +1,435 @@
+"""MLPClassifier: the scikit-learn face of skmlp.
+
+This is the only module that speaks scikit-learn: parameter constraints,
+input validation, label binarising, tags, warnings. The mathematics lives in
+:mod:`skmlp._core` and the training loop in :mod:`skmlp._training`.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._core.activations import HIDDEN_ACTIVATIONS, log_activation
+from ._core.losses import LOSSES
+from ._core.network import forward
+from ._core.optimizers import LEARNING_RATE_SCHEDULES
+from ._docstring import CLASSIFIER_DOC
+from ._training import Trainer, make_optimizer, run_epochs
+
+_ACCEPTED_SPARSE = ["csr", "csc"]
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    __doc__ = CLASSIFIER_DOC
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        loss="log_loss",
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 data trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a 0/1 indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (a weighted mean).
+
+        Returns
+        -------
+        self : MLPClassifier
+            The fitted estimator.
+        """
+        continuing = self.warm_start and hasattr(self, "_trainer")
+        X, y = validate_data(self, X, y, accept_sparse=_ACCEPTED_SPARSE,
+                             dtype=_FLOAT_DTYPES, multi_output=True, reset=not continuing)
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        if continuing:
+            self._check_labels(y, same_classes=True)
+        else:
+            self._fit_labels(y)
+        Y = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
+        rng = self._rng()
+        if continuing:
+            self._sync_trainer()
+            self._check_architecture(X.shape[1])
+        else:
+            self._trainer = self._new_trainer(X.shape[1], Y.shape[1], X.dtype, rng)
+        trainer = self._trainer
+        # A new optimizer per fit (it reads the current hyper-parameters), and
+        # a fresh stopping rule, so a warm start trains for max_iter epochs.
+        trainer.optimizer = self._new_optimizer(trainer.layout.n_params, trainer.params.dtype)
+        trainer.objective = self._objective()
+        trainer.history.reset_stopping_rule()
+        converged = run_epochs(
+            trainer, X, Y, sample_weight, batch_size=self._batch_size(X.shape[0]),
+            max_iter=self.max_iter, rng=rng, shuffle=self.shuffle, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, on_epoch_end=self._epoch_reporter(),
+        )
+        self._publish()
+        if not converged:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Take exactly one optimizer step on the mini-batch ``(X, y)``.
+
+        Unlike scikit-learn's ``MLPClassifier.partial_fit``, which runs one
+        epoch of mini-batches over the data it is given, every call here is a
+        single step: all rows of ``X`` form one mini-batch, the gradient is the
+        (weighted) mean over them, and the optimizer updates once.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The mini-batch.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever appear. Required on the first call
+            (unless the model was fitted before); if given later it must be
+            the same.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The updated estimator.
+        """
+        first_call = not hasattr(self, "_trainer")
+        if first_call and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit "
+                "(all labels the model will ever see, e.g. classes=np.unique(y))."
+            )
+        X, y = validate_data(self, X, y, accept_sparse=_ACCEPTED_SPARSE,
+                             dtype=_FLOAT_DTYPES, multi_output=True, reset=first_call)
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        if first_call:
+            self._fit_labels(y, classes)
+        else:
+            if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+                raise ValueError(
+                    f"classes={list(unique_labels(classes))} differs from the classes "
+                    f"of the earlier calls, {list(self.classes_)}."
+                )
+            self._check_labels(y)
+            self._sync_trainer()
+            self._check_architecture(X.shape[1])
+        if first_call:
+            n_outputs = self._label_binarizer.transform(y[:1]).shape[1]
+            self._trainer = self._new_trainer(X.shape[1], n_outputs, X.dtype, self._rng())
+        trainer = self._trainer
+        X = X.astype(trainer.params.dtype, copy=False)
+        Y = self._label_binarizer.transform(y).astype(trainer.params.dtype, copy=False)
+        trainer.objective = self._objective()
+        trainer.optimizer.set_learning_rate_init(self.learning_rate_init)
+        loss = trainer.step(X, Y, sample_weight)
+        history = trainer.history
+        history.n_iter += 1
+        history.t += X.shape[0]
+        history.record(loss, self.tol)
+        trainer.optimizer.iteration_ends(history.t)
+        self._publish()
+        return self
+
+    # ------------------------------------------------------------ predict
+    def _output(self, X, output_activation=None):
+        """Output-layer activations (or, with 'identity', pre-activations)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=_ACCEPTED_SPARSE, dtype=_FLOAT_DTYPES,
+                          reset=False)
+        # New arrays per call: concurrent predictions share no scratch memory.
+        activations, _ = forward(
+            self.coefs_, self.intercepts_, X, self._trainer.objective["hidden_activation"],
+            output_activation or self.out_activation_,
+        )
+        return activations[-1]
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``; for
+            multilabel targets, the probability of each label.
+        """
+        proba = self._output(X)
+        if self._is_binary():
+            return np.hstack([1 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates, computed as a log-softmax.
+
+        The logarithm is taken of the output pre-activations directly, so it is
+        finite even where a probability underflows to 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, in the order of ``classes_``.
+        """
+        Z = self._output(X, output_activation="identity")
+        if self._is_binary():
+            return np.hstack([log_activation("logistic", -Z), log_activation("logistic", Z)])
+        return log_activation(self.out_activation_, Z)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted classes, the argmax of :meth:`predict_proba`; for
+            multilabel targets an indicator matrix (probability > 0.5).
+        """
+        proba = self._output(X)
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return (proba > 0.5).astype(int)
+        if self._is_binary():
+            return self.classes_[(proba[:, 0] > 0.5).astype(np.intp)]
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------- helpers
+    def _is_binary(self):
+        return self._label_binarizer.y_type_ == "binary"
+
+    def _rng(self):
+        """A NumPy Generator seeded from ``random_state``."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.iterable(sizes) else [sizes]
+        if any(not isinstance(s, Integral) or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _fit_labels(self, y, classes=None):
+        """Learn the label encoding (classes_, out_activation_) from y or classes."""
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"Unknown label type: {target_type!r}. MLPClassifier needs class labels "
+                "(binary or multiclass) or a 0/1 multilabel indicator matrix."
+            )
+        binarizer = LabelBinarizer()
+        if classes is not None and target_type != "multilabel-indicator":
+            binarizer.fit(np.asarray(classes))
+            unknown = np.setdiff1d(unique_labels(y), binarizer.classes_)
+            if unknown.size:
+                raise ValueError(f"y has labels {list(unknown)} that are not in classes "
+                                 f"{list(binarizer.classes_)}.")
+        else:
+            binarizer.fit(y)
+        if len(binarizer.classes_) < 2:
+            raise ValueError(
+                "MLPClassifier needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {binarizer.classes_[0]!r}."
+            )
+        self._label_binarizer = binarizer
+        self.classes_ = binarizer.classes_
+        multiclass = binarizer.y_type_ == "multiclass"
+        self.out_activation_ = "softmax" if multiclass else "logistic"
+
+    def _check_labels(self, y, same_classes=False):
+        """Check that y fits the label encoding learnt before."""
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
+                raise ValueError(f"y must be a 0/1 indicator matrix with {len(self.classes_)} "
+                                 "columns, as when the model was first fitted.")
+            return
+        labels = unique_labels(y)
+        unknown = np.setdiff1d(labels, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {list(unknown)} that are not in classes_ "
+                             f"{list(self.classes_)}.")
+        if same_classes and len(labels) != len(self.classes_):
+            raise ValueError(f"warm_start=True needs the same classes as before, "
+                             f"{list(self.classes_)}; y has {list(labels)}.")
+
+    def _check_sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+
+    def _objective(self):
+        return dict(hidden_activation=self.activation, output_activation=self.out_activation_,
+                    loss=self.loss, alpha=self.alpha)
+
+    def _new_optimizer(self, n_params, dtype):
+        return make_optimizer(
+            self.solver, n_params, dtype, learning_rate_init=self.learning_rate_init,
+            momentum=self.momentum, nesterovs_momentum=self.nesterovs_momentum,
+            learning_rate=self.learning_rate, power_t=self.power_t, beta_1=self.beta_1,
+            beta_2=self.beta_2, epsilon=self.epsilon,
+        )
+
+    def _new_trainer(self, n_features, n_outputs, dtype, rng):
+        layer_units = [n_features, *self._hidden_sizes(), n_outputs]
+        return Trainer.initialize(layer_units, rng, dtype, self._new_optimizer, self._objective())
+
+    def _sync_trainer(self):
+        """Make coefs_/intercepts_ the trainer's views again (after unpickling or
+        after a user assigned new arrays to them)."""
+        trainer = self._trainer
+        if not trainer.owns(self.coefs_, self.intercepts_):
+            trainer.load(self.coefs_, self.intercepts_)
+            self.coefs_, self.intercepts_ = trainer.coefs, trainer.intercepts
+
+    def _check_architecture(self, n_features):
+        expected = (n_features, *self._hidden_sizes(), len(self._label_binarizer.classes_)
+                    if not self._is_binary() else 1)
+        if tuple(self._trainer.layout.layer_units) != expected:
+            raise ValueError(
+                f"The fitted network has layer sizes {self._trainer.layout.layer_units}, "
+                f"but the current parameters ask for {expected}. Set warm_start=False "
+                "(or call fit rather than partial_fit) to start a new network."
+            )
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(f"Got `batch_size`={self.batch_size} larger than the number of "
+                          f"samples {n_samples}; it is clipped to {n_samples}.")
+        return min(self.batch_size, n_samples)
+
+    def _epoch_reporter(self):
+        """The per-epoch hook handed to the training loop (verbose output)."""
+        if not self.verbose:
+            return None
+        started = time.perf_counter()
+
+        def report(trainer):
+            history = trainer.history
+            print(f"Iteration {history.n_iter}, loss = {history.loss_curve[-1]:.8f}, "
+                  f"time = {time.perf_counter() - started:.3f}s")
+            return False
+
+        return report
+
+    def _publish(self):
+        """Expose the trainer's state as scikit-learn's fitted attributes."""
+        trainer = self._trainer
+        history = trainer.history
+        self.coefs_, self.intercepts_ = trainer.coefs, trainer.intercepts
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        self.loss_curve_ = history.loss_curve
+        self.loss_ = history.loss_curve[-1]
+        self.best_loss_ = history.best_loss
+        self.n_layers_ = len(trainer.layout.layer_units)
+        self.n_outputs_ = trainer.layout.layer_units[-1]

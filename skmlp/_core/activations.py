@@ -1,0 +1,186 @@
+"""Activation functions and their derivatives: the one table.
+
+Every activation is an entry of :data:`ACTIVATIONS`. Everything else that
+needs a list of activation names (parameter validation, documentation, tests)
+derives it from this table.
+
+Conventions
+-----------
+``function(Z)`` applies ``f`` to the pre-activations ``Z`` of shape
+``(n_samples, n_units)`` **in place** and returns ``Z``, which then holds the
+activations ``A = f(Z)``.
+
+``derivative(A, delta)`` turns ``delta = dC/dA`` into ``dC/dZ`` **in place**
+and returns it, using only ``A = f(Z)``. For the element-wise activations this
+is the Hadamard product ``delta * f'(Z)`` (with ``f'`` written in terms of
+``A``, so ``Z`` never has to be kept); for softmax it is the product with the
+Jacobian of the softmax, ``A * (delta - sum(delta * A, axis=1))``.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+#: Slope of ``leaky_relu`` for negative inputs.
+LEAKY_RELU_SLOPE = 0.01
+#: Scale ``alpha`` of ``elu`` for negative inputs: ``alpha * (exp(z) - 1)``.
+ELU_ALPHA = 1.0
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One row of the activation table.
+
+    Attributes
+    ----------
+    function : callable
+        ``function(Z) -> A``, in place on ``Z`` of shape ``(n_samples, n_units)``.
+    derivative : callable
+        ``derivative(A, delta) -> delta * f'(Z)``, in place on ``delta``.
+    formula : str
+        The formula, for documentation.
+    hidden : bool
+        Whether the activation may be used for hidden layers (softmax is an
+        output activation only).
+    """
+
+    function: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    formula: str
+    hidden: bool = True
+
+
+def _identity(Z):
+    return Z
+
+
+def _identity_derivative(A, delta):
+    return delta
+
+
+def _logistic(Z):
+    # expit is exact and overflow-free for any finite input, e.g. +-1e4.
+    return expit(Z, out=Z)
+
+
+def _logistic_derivative(A, delta):
+    # f'(z) = f(z) (1 - f(z)) = A (1 - A)
+    delta *= A
+    delta *= 1 - A
+    return delta
+
+
+def _tanh(Z):
+    return np.tanh(Z, out=Z)
+
+
+def _tanh_derivative(A, delta):
+    # f'(z) = 1 - tanh(z)^2 = 1 - A^2
+    delta *= 1 - A**2
+    return delta
+
+
+def _relu(Z):
+    return np.maximum(Z, 0, out=Z)
+
+
+def _relu_derivative(A, delta):
+    # f'(z) = 1 where z > 0 (i.e. A > 0), else 0
+    delta[A <= 0] = 0
+    return delta
+
+
+def _leaky_relu(Z):
+    negative = Z < 0
+    Z[negative] *= LEAKY_RELU_SLOPE
+    return Z
+
+
+def _leaky_relu_derivative(A, delta):
+    # f'(z) = 1 where z > 0, else the slope; sign(A) == sign(Z)
+    delta[A < 0] *= LEAKY_RELU_SLOPE
+    return delta
+
+
+def _elu(Z):
+    negative = Z < 0
+    Z[negative] = ELU_ALPHA * np.expm1(Z[negative])
+    return Z
+
+
+def _elu_derivative(A, delta):
+    # f'(z) = 1 where z > 0, else alpha * exp(z) = A + alpha
+    negative = A < 0
+    delta[negative] *= A[negative] + ELU_ALPHA
+    return delta
+
+
+def _softmax(Z):
+    # Subtracting the row maximum makes every exponent <= 0 (no overflow for
+    # inputs like +-1e4) and the largest term exactly 1 (no division by 0).
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+def _softmax_derivative(A, delta):
+    # dC/dz_j = sum_k dC/da_k * da_k/dz_j = a_j (dC/da_j - sum_k dC/da_k a_k)
+    weighted_sum = np.einsum("ij,ij->i", delta, A)[:, np.newaxis]
+    delta -= weighted_sum
+    delta *= A
+    return delta
+
+
+#: The table: activation name -> :class:`Activation`.
+ACTIVATIONS = {
+    "identity": Activation(_identity, _identity_derivative, "f(z) = z"),
+    "logistic": Activation(
+        _logistic, _logistic_derivative, "f(z) = 1 / (1 + exp(-z))"
+    ),
+    "tanh": Activation(_tanh, _tanh_derivative, "f(z) = tanh(z)"),
+    "relu": Activation(_relu, _relu_derivative, "f(z) = max(0, z)"),
+    "leaky_relu": Activation(
+        _leaky_relu,
+        _leaky_relu_derivative,
+        f"f(z) = z if z > 0 else {LEAKY_RELU_SLOPE} z",
+    ),
+    "elu": Activation(
+        _elu, _elu_derivative, f"f(z) = z if z > 0 else {ELU_ALPHA} (exp(z) - 1)"
+    ),
+    "softmax": Activation(
+        _softmax,
+        _softmax_derivative,
+        "f(z)_k = exp(z_k) / sum_j exp(z_j)",
+        hidden=False,
+    ),
+}
+
+#: Names allowed for hidden layers, in table order.
+HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
+
+
+def log_activation(name, Z):
+    """Logarithm of the output activation, computed stably from ``Z``.
+
+    Parameters
+    ----------
+    name : {'logistic', 'softmax'}
+        The output activation.
+    Z : ndarray of shape (n_samples, n_outputs)
+        Pre-activations of the output layer. Modified in place.
+
+    Returns
+    -------
+    log_A : ndarray of shape (n_samples, n_outputs)
+        ``log f(Z)``, finite even where ``f(Z)`` underflows to 0.
+    """
+    if name == "softmax":
+        Z -= logsumexp(Z, axis=1, keepdims=True).astype(Z.dtype, copy=False)
+        return Z
+    if name == "logistic":
+        # log(1 / (1 + exp(-z))) = -log(1 + exp(-z))
+        return np.negative(np.logaddexp(0, -Z, out=Z), out=Z)
+    raise ValueError(f"log_activation is defined for 'logistic' and 'softmax', got {name!r}")

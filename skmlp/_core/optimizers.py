@@ -1,0 +1,198 @@
+"""Optimizers that update the flat parameter vector in place.
+
+Each optimizer is a small state object: its state arrays have the shape of
+the parameter vector, ``(n_params,)``, and ``update(params, grad)`` takes one
+step in place. All arithmetic is in the dtype of the parameters and reuses
+preallocated scratch arrays, so a step allocates nothing of size ``n_params``.
+"""
+
+import numpy as np
+
+#: Learning-rate schedules of :class:`SGD`, with their meaning.
+LEARNING_RATE_SCHEDULES = {
+    "constant": "eta = learning_rate_init",
+    "invscaling": "eta = learning_rate_init / (t + 1) ** power_t, t samples seen",
+    "adaptive": "eta /= 5 each time the loss stops improving",
+}
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    With velocity ``v``, learning rate ``eta`` and momentum ``mu``::
+
+        v      <- mu v - eta g
+        params <- params + v                  (classical momentum)
+        params <- params + mu v - eta g       (Nesterov's momentum)
+
+    Parameters
+    ----------
+    n_params : int
+    dtype : dtype
+    learning_rate_init : float, default=0.1
+    momentum : float, default=0.9
+    nesterov : bool, default=True
+    schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    power_t : float, default=0.5
+
+    Attributes
+    ----------
+    learning_rate : float
+        The current step size ``eta``.
+    velocity : ndarray of shape (n_params,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = SGD(2, np.float64, learning_rate_init=0.5, momentum=0.0)
+    >>> params = np.array([1.0, 2.0])
+    >>> opt.update(params, np.array([1.0, -1.0]))
+    >>> params
+    array([0.5, 2.5])
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init=0.1, momentum=0.9,
+                 nesterov=True, schedule="constant", power_t=0.5):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.schedule = schedule
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+        self._step = np.empty(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """One step in place.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        grad : ndarray of shape (n_params,)
+        """
+        lr_grad = np.multiply(grad, self.learning_rate, out=self._step)  # eta g
+        if self.momentum == 0:
+            params -= lr_grad
+            return
+        self.velocity *= self.momentum
+        self.velocity -= lr_grad  # v <- mu v - eta g
+        if self.nesterov:
+            params -= lr_grad
+            params += np.multiply(self.velocity, self.momentum, out=self._step)
+        else:
+            params += self.velocity
+
+    def set_learning_rate_init(self, learning_rate_init):
+        """Take a new initial learning rate (e.g. after ``set_params``)."""
+        if learning_rate_init != self.learning_rate_init:
+            self.learning_rate_init = learning_rate_init
+            self.learning_rate = learning_rate_init
+
+    def iteration_ends(self, n_samples_seen):
+        """Apply the schedule after a pass (an epoch, or a partial_fit step).
+
+        Parameters
+        ----------
+        n_samples_seen : int
+            ``t``, samples seen so far.
+        """
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (n_samples_seen + 1) ** self.power_t
+
+    def on_plateau(self):
+        """React to a loss that stopped improving.
+
+        Returns
+        -------
+        stop : bool
+            True when training should stop: always, except for the
+            'adaptive' schedule, which divides the learning rate by 5 and
+            stops only once it has fallen to 1e-6 or below.
+        """
+        if self.schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        return False
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014).
+
+    With gradient ``g`` at step ``t``::
+
+        m      <- beta_1 m + (1 - beta_1) g
+        v      <- beta_2 v + (1 - beta_2) g^2
+        eta_t  = eta sqrt(1 - beta_2^t) / (1 - beta_1^t)
+        params <- params - eta_t m / (sqrt(v) + epsilon)
+
+    Parameters
+    ----------
+    n_params : int
+    dtype : dtype
+    learning_rate_init : float, default=0.001
+    beta_1, beta_2 : float, default=0.9, 0.999
+    epsilon : float, default=1e-8
+
+    Attributes
+    ----------
+    t : int
+        Number of steps taken.
+    first_moment, second_moment : ndarray of shape (n_params,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = Adam(1, np.float64, learning_rate_init=0.1)
+    >>> params = np.array([1.0])
+    >>> opt.update(params, np.array([3.0]))  # the first step has length ~eta
+    >>> params.round(6)
+    array([0.9])
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init=0.001, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moment = np.zeros(n_params, dtype=dtype)
+        self.second_moment = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """One step in place.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        grad : ndarray of shape (n_params,)
+        """
+        self.t += 1
+        m, v, s = self.first_moment, self.second_moment, self._scratch
+        m *= self.beta_1
+        m += np.multiply(grad, 1 - self.beta_1, out=s)
+        v *= self.beta_2
+        np.multiply(grad, grad, out=s)
+        s *= 1 - self.beta_2
+        v += s
+        eta_t = (self.learning_rate * np.sqrt(1 - self.beta_2**self.t)
+                 / (1 - self.beta_1**self.t))
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.divide(m, s, out=s)
+        s *= eta_t
+        params -= s
+
+    def set_learning_rate_init(self, learning_rate_init):
+        """Take a new initial learning rate (e.g. after ``set_params``)."""
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+
+    def iteration_ends(self, n_samples_seen):
+        """Adam has no schedule: nothing to do."""
+
+    def on_plateau(self):
+        """Adam stops on a plateau. Returns True."""
+        return True

@@ -1,0 +1,176 @@
+"""The numpydoc docstring of :class:`~skmlp.MLPClassifier`.
+
+Kept apart from the estimator so that the estimator module stays short. The
+lists of activations, losses and learning-rate schedules are generated from
+the core's tables, so the documentation cannot fall out of step with them.
+"""
+
+from ._core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from ._core.losses import LOSSES
+from ._core.optimizers import LEARNING_RATE_SCHEDULES
+
+
+def _bullets(table, names, describe, indent=8):
+    pad = " " * indent
+    return "\n".join(f"{pad}- '{name}': ``{describe(table[name])}``" for name in names)
+
+
+_ACTIVATION_LIST = _bullets(ACTIVATIONS, HIDDEN_ACTIVATIONS, lambda a: a.formula)
+_LOSS_LIST = _bullets(LOSSES, list(LOSSES), lambda loss: loss.formula)
+_SCHEDULE_LIST = _bullets(LEARNING_RATE_SCHEDULES, list(LEARNING_RATE_SCHEDULES), str)
+
+CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written backpropagation.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the parameters it shares with scikit-learn have the same names, defaults
+    and meaning. The forward pass, backpropagation, losses and optimizers are
+    skmlp's own NumPy code (:mod:`skmlp._core`).
+
+    One difference is deliberate: :meth:`partial_fit` takes exactly one
+    optimizer step on the rows it is given (scikit-learn's runs a whole epoch).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units in the ith hidden layer.
+
+    activation : {{{", ".join(repr(n) for n in HIDDEN_ACTIVATIONS)}}}, default='relu'
+        Activation function of the hidden layers:
+
+{_ACTIVATION_LIST}
+
+    solver : {{'sgd', 'adam'}}, default='adam'
+        The optimizer: mini-batch stochastic gradient descent with (Nesterov)
+        momentum, or Adam.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty ``alpha / (2 n) * sum ||W||^2``, ``n`` the
+        number of samples (or sum of sample weights) in the mini-batch.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; 'auto' means ``min(200, n_samples)``.
+
+    learning_rate : {{{", ".join(repr(n) for n in LEARNING_RATE_SCHEDULES)}}}, default='constant'
+        Learning-rate schedule, used by ``solver='sgd'`` only:
+
+{_SCHEDULE_LIST}
+
+    learning_rate_init : float, default=0.001
+        Initial step size. A new value set with ``set_params`` between
+        :meth:`partial_fit` calls takes effect on the next call.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the data) of :meth:`fit`.
+
+    loss : {{{", ".join(repr(n) for n in LOSSES)}}}, default='log_loss'
+        The cost minimised, averaged over the samples:
+
+{_LOSS_LIST}
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at every epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation and the shuffling. An int gives
+        identical results across calls and processes.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping rule: training stops when the loss has not
+        improved by at least ``tol`` for ``n_iter_no_change`` consecutive
+        epochs (with 'adaptive', the learning rate is divided by 5 instead,
+        until it falls below 1e-6).
+
+    verbose : bool, default=False
+        Print one line per epoch: epoch, loss and elapsed time.
+
+    warm_start : bool, default=False
+        Reuse the weights of the previous fit as the starting point. A
+        warm-started :meth:`fit` trains for up to ``max_iter`` more epochs with
+        a fresh stopping rule (scikit-learn's stops after one epoch because
+        the old best loss carries over).
+
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` that the stopping rule
+        tolerates.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, ``arange(n_labels)``).
+
+    coefs_ : list of ndarray of shape (n_in, n_out)
+        ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``.
+
+    intercepts_ : list of ndarray of shape (n_out,)
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+
+    n_iter_ : int
+        Epochs run by the last :meth:`fit`, plus one per :meth:`partial_fit`
+        step since.
+
+    t_ : int
+        Number of training samples seen by the optimizer, over all calls.
+
+    loss_ : float
+        The last entry of ``loss_curve_``.
+
+    best_loss_ : float
+        The lowest loss since the stopping rule was last reset.
+
+    loss_curve_ : list of float
+        Loss of each epoch (mean of the mini-batch losses), and of each
+        :meth:`partial_fit` step.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units: 1 for binary targets, else one per class or
+        label.
+
+    out_activation_ : str
+        'softmax' for multiclass targets, 'logistic' for binary and multilabel.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skmlp import MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X / 16, y, random_state=0)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16, 16), activation="logistic",
+    ...                     solver="sgd", learning_rate_init=0.5, momentum=0.0,
+    ...                     batch_size=10, max_iter=30, random_state=0)
+    >>> clf.fit(X_train, y_train).score(X_test, y_test) > 0.9
+    True
+    >>> clf.predict_proba(X_test[:1]).shape
+    (1, 10)
+    """
