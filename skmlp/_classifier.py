@@ -16,7 +16,12 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._core.activations import HIDDEN_ACTIVATIONS, log_activation
 from ._core.losses import LOSSES
@@ -27,6 +32,13 @@ from ._training import Trainer, make_optimizer, run_epochs
 
 _ACCEPTED_SPARSE = ["csr", "csc"]
 _FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _ravel_column(y):
+    """A column vector y of shape (n_samples, 1) becomes 1-D, with a warning."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    return y
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -125,6 +137,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         continuing = self.warm_start and hasattr(self, "_trainer")
         X, y = validate_data(self, X, y, accept_sparse=_ACCEPTED_SPARSE,
                              dtype=_FLOAT_DTYPES, multi_output=True, reset=not continuing)
+        y = _ravel_column(y)
         sample_weight = self._check_sample_weight(sample_weight, X)
         if continuing:
             self._check_labels(y, same_classes=True)
@@ -192,14 +205,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         X, y = validate_data(self, X, y, accept_sparse=_ACCEPTED_SPARSE,
                              dtype=_FLOAT_DTYPES, multi_output=True, reset=first_call)
+        y = _ravel_column(y)
         sample_weight = self._check_sample_weight(sample_weight, X)
         if first_call:
             self._fit_labels(y, classes)
         else:
             if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
                 raise ValueError(
-                    f"classes={list(unique_labels(classes))} differs from the classes "
-                    f"of the earlier calls, {list(self.classes_)}."
+                    f"classes={unique_labels(classes).tolist()} differs from the classes "
+                    f"of the earlier calls, {self.classes_.tolist()}."
                 )
             self._check_labels(y)
             self._sync_trainer()
@@ -330,8 +344,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             binarizer.fit(np.asarray(classes))
             unknown = np.setdiff1d(unique_labels(y), binarizer.classes_)
             if unknown.size:
-                raise ValueError(f"y has labels {list(unknown)} that are not in classes "
-                                 f"{list(binarizer.classes_)}.")
+                raise ValueError(f"y has labels {unknown.tolist()} that are not in classes "
+                                 f"{binarizer.classes_.tolist()}.")
         else:
             binarizer.fit(y)
         if len(binarizer.classes_) < 2:
@@ -354,11 +368,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         labels = unique_labels(y)
         unknown = np.setdiff1d(labels, self.classes_)
         if unknown.size:
-            raise ValueError(f"y has labels {list(unknown)} that are not in classes_ "
-                             f"{list(self.classes_)}.")
+            raise ValueError(f"y has labels {unknown.tolist()} that are not in classes_ "
+                             f"{self.classes_.tolist()}.")
         if same_classes and len(labels) != len(self.classes_):
             raise ValueError(f"warm_start=True needs the same classes as before, "
-                             f"{list(self.classes_)}; y has {list(labels)}.")
+                             f"{self.classes_.tolist()}; y has {labels.tolist()}.")
 
     def _check_sample_weight(self, sample_weight, X):
         if sample_weight is None:
