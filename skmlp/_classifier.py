@@ -12,9 +12,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -28,7 +31,15 @@ from ._core.losses import LOSSES
 from ._core.network import forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES
 from ._docstring import CLASSIFIER_DOC
+from ._callbacks import FitHooks
 from ._training import Trainer, make_optimizer, run_epochs
+
+try:  # scikit-learn >= 1.9: set_callbacks(ProgressBar(), ScoringMonitor(...))
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    class CallbackSupportMixin:
+        """Placeholder: this scikit-learn has no callback API."""
 
 _ACCEPTED_SPARSE = ["csr", "csc"]
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -41,20 +52,19 @@ def _ravel_column(y):
     return y
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
+class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     __doc__ = CLASSIFIER_DOC
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-        "solver": [StrOptions({"sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "loss": [StrOptions(set(LOSSES))],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -62,10 +72,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     def __init__(
@@ -80,7 +96,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         learning_rate_init=0.001,
         power_t=0.5,
         max_iter=200,
-        loss="log_loss",
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -88,10 +103,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        class_weight=None,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -102,7 +123,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate_init = learning_rate_init
         self.power_t = power_t
         self.max_iter = max_iter
-        self.loss = loss
         self.shuffle = shuffle
         self.random_state = random_state
         self.tol = tol
@@ -110,10 +130,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.class_weight = class_weight
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -143,6 +169,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self._check_labels(y, same_classes=True)
         else:
             self._fit_labels(y)
+        sample_weight = self._with_class_weight(sample_weight, y, X.dtype, partial=False)
         Y = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
         rng = self._rng()
         if continuing:
@@ -151,25 +178,69 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             self._trainer = self._new_trainer(X.shape[1], Y.shape[1], X.dtype, rng)
         trainer = self._trainer
-        # A new optimizer per fit (it reads the current hyper-parameters), and
-        # a fresh stopping rule, so a warm start trains for max_iter epochs.
-        trainer.optimizer = self._new_optimizer(trainer.layout.n_params, trainer.params.dtype)
         trainer.objective = self._objective()
+        trainer.dropout, trainer.rng = self._dropout_rates(), rng
+        # A fresh stopping rule, so that a warm start trains for max_iter epochs.
         trainer.history.reset_stopping_rule()
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        hooks = FitHooks(self, X, y, metadata)
+        if self.solver == "lbfgs":
+            converged, message = self._fit_lbfgs(X, Y, sample_weight, hooks)
+        else:
+            converged, message = self._fit_stochastic(X, Y, y, sample_weight, rng, hooks)
+        self._publish()
+        hooks.close()
+        if not converged:
+            warnings.warn(message, ConvergenceWarning)
+        return self
+
+    def _fit_stochastic(self, X, Y, y, sample_weight, rng, hooks):
+        trainer = self._trainer
+        # A new optimizer per fit: it reads the current hyper-parameters.
+        trainer.optimizer = self._new_optimizer(trainer.layout.n_params, trainer.params.dtype)
+        validation = None
+        if self.early_stopping:
+            X, Y, sample_weight, validation = self._split_validation(X, Y, y, sample_weight, rng)
         converged = run_epochs(
             trainer, X, Y, sample_weight, batch_size=self._batch_size(X.shape[0]),
             max_iter=self.max_iter, rng=rng, shuffle=self.shuffle, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, on_epoch_end=self._epoch_reporter(),
+            n_iter_no_change=self.n_iter_no_change, validation=validation, hooks=hooks,
         )
-        self._publish()
-        if not converged:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-        return self
+        return converged, (f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                           "reached and the optimization hasn't converged yet.")
 
+    def _fit_lbfgs(self, X, Y, sample_weight, hooks):
+        trainer = self._trainer
+        hooks.epoch_begin(trainer)
+
+        def on_iteration(trainer):
+            stop = hooks.epoch_end(trainer)
+            hooks.epoch_begin(trainer)
+            return stop
+
+        from ._lbfgs import fit_lbfgs  # TEMP until the module lands
+
+        return fit_lbfgs(trainer, X, Y, sample_weight, max_iter=self.max_iter,
+                         max_fun=self.max_fun, tol=self.tol, on_iteration=on_iteration)
+
+    def _split_validation(self, X, Y, y, sample_weight, rng):
+        """Hold out a stratified ``validation_fraction`` of the rows."""
+        stratify = None if self._label_binarizer.y_type_ == "multilabel-indicator" else y
+        train, val = train_test_split(
+            np.arange(X.shape[0]), test_size=self.validation_fraction, stratify=stratify,
+            random_state=int(rng.integers(np.iinfo(np.int32).max)),
+        )
+        weights = (None, None) if sample_weight is None else (sample_weight[train],
+                                                              sample_weight[val])
+        return X[train], Y[train], weights[0], (X[val], Y[val], weights[1])
+
+    def _check_stochastic_solver(self):
+        if self.solver == "lbfgs":
+            raise AttributeError("partial_fit is only available for stochastic optimizers; "
+                                 f"solver={self.solver!r} is not stochastic.")
+        return True
+
+    @available_if(_check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Take exactly one optimizer step on the mini-batch ``(X, y)``.
@@ -207,6 +278,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                              dtype=_FLOAT_DTYPES, multi_output=True, reset=first_call)
         y = _ravel_column(y)
         sample_weight = self._check_sample_weight(sample_weight, X)
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit, which sees one "
+                "mini-batch at a time: pass class_weight=compute_class_weight('balanced', "
+                "classes=classes, y=y_sample) computed on a representative sample of y.")
         if first_call:
             self._fit_labels(y, classes)
         else:
@@ -224,7 +300,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         trainer = self._trainer
         X = X.astype(trainer.params.dtype, copy=False)
         Y = self._label_binarizer.transform(y).astype(trainer.params.dtype, copy=False)
+        sample_weight = self._with_class_weight(sample_weight, y, X.dtype, partial=True)
         trainer.objective = self._objective()
+        trainer.dropout = self._dropout_rates()
         trainer.optimizer.set_learning_rate_init(self.learning_rate_init)
         loss = trainer.step(X, Y, sample_weight)
         history = trainer.history
@@ -379,6 +457,32 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             return None
         return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
+    def _with_class_weight(self, sample_weight, y, dtype, partial):
+        """Multiply the sample weights by the weights of their classes."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets; "
+                             "use sample_weight instead.")
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(f"class_weight has classes {sorted(unknown, key=str)} that "
+                                 f"are not in classes_ {self.classes_.tolist()}.")
+        class_weight = compute_sample_weight(self.class_weight, y).astype(dtype)
+        return class_weight if sample_weight is None else sample_weight * class_weight
+
+    def _dropout_rates(self):
+        """One dropout probability per hidden layer."""
+        n_hidden = len(self._hidden_sizes())
+        if np.ndim(self.dropout) == 0:
+            return [float(self.dropout)] * n_hidden
+        rates = [float(p) for p in self.dropout]
+        if len(rates) != n_hidden or not all(0 <= p < 1 for p in rates):
+            raise ValueError(f"dropout must be a float in [0, 1) or one such float per hidden "
+                             f"layer ({n_hidden}), got {self.dropout!r}.")
+        return rates
+
     def _objective(self):
         return dict(hidden_activation=self.activation, output_activation=self.out_activation_,
                     loss=self.loss, alpha=self.alpha)
@@ -393,7 +497,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _new_trainer(self, n_features, n_outputs, dtype, rng):
         layer_units = [n_features, *self._hidden_sizes(), n_outputs]
-        return Trainer.initialize(layer_units, rng, dtype, self._new_optimizer, self._objective())
+        return Trainer.initialize(layer_units, rng, dtype, self._new_optimizer, self._objective(),
+                                  self._dropout_rates())
 
     def _sync_trainer(self):
         """Make coefs_/intercepts_ the trainer's views again (after unpickling or
@@ -421,20 +526,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                           f"samples {n_samples}; it is clipped to {n_samples}.")
         return min(self.batch_size, n_samples)
 
-    def _epoch_reporter(self):
-        """The per-epoch hook handed to the training loop (verbose output)."""
-        if not self.verbose:
-            return None
-        started = time.perf_counter()
-
-        def report(trainer):
-            history = trainer.history
-            print(f"Iteration {history.n_iter}, loss = {history.loss_curve[-1]:.8f}, "
-                  f"time = {time.perf_counter() - started:.3f}s")
-            return False
-
-        return report
-
     def _publish(self):
         """Expose the trainer's state as scikit-learn's fitted attributes."""
         trainer = self._trainer
@@ -445,5 +536,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = history.loss_curve
         self.loss_ = history.loss_curve[-1]
         self.best_loss_ = history.best_loss
+        if self.early_stopping and self.solver != "lbfgs":
+            self.validation_scores_ = history.validation_scores
+            self.validation_loss_curve_ = history.validation_loss_curve
+            self.best_validation_score_ = history.best_validation_score
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
         self.n_layers_ = len(trainer.layout.layer_units)
         self.n_outputs_ = trainer.layout.layer_units[-1]
+

@@ -14,8 +14,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._core.init import glorot_uniform
-from ._core.network import ParameterLayout
-from ._core.objective import Workspace, loss_and_gradient
+from ._core.losses import LOSSES
+from ._core.network import ParameterLayout, forward
+from ._core.objective import Workspace, loss_and_gradient, sample_scale_and_norm
 from ._core.optimizers import SGD, Adam
 
 
@@ -47,6 +48,11 @@ class History:
         Epochs run by the current ``fit`` (or steps taken by ``partial_fit``).
     t : int
         Training samples seen by the optimizer, over all calls.
+    validation_scores, validation_loss_curve : list of float
+        Accuracy and log-loss on the validation set after each epoch (early
+        stopping only).
+    best_validation_score : float
+        Highest entry of ``validation_scores``.
     """
 
     loss_curve: list = field(default_factory=list)
@@ -54,21 +60,42 @@ class History:
     no_improvement_count: int = 0
     n_iter: int = 0
     t: int = 0
+    validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
+    best_validation_score: float = -math.inf
 
     def reset_stopping_rule(self):
         """Forget the best loss, so a new ``fit`` trains for ``max_iter`` again."""
         self.best_loss = math.inf
+        self.best_validation_score = -math.inf
         self.no_improvement_count = 0
         self.n_iter = 0
+        self.validation_scores, self.validation_loss_curve = [], []
 
-    def record(self, loss, tol):
-        """Append an epoch's loss and update the stopping rule's counter."""
+    def _count(self, improved):
+        self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
+
+    def record(self, loss, tol, stop_on_loss=True):
+        """Append an epoch's loss; update the stopping rule's counter with it."""
         self.loss_curve.append(loss)
-        if loss > self.best_loss - tol:
-            self.no_improvement_count += 1
-        else:
-            self.no_improvement_count = 0
+        if stop_on_loss:
+            self._count(loss <= self.best_loss - tol)
         self.best_loss = min(self.best_loss, loss)
+
+    def record_validation(self, score, loss, tol):
+        """Append a validation score and loss; the counter follows the score.
+
+        Returns
+        -------
+        is_best : bool
+            Whether ``score`` is the best so far.
+        """
+        self.validation_scores.append(score)
+        self.validation_loss_curve.append(loss)
+        self._count(score >= self.best_validation_score + tol)
+        is_best = score > self.best_validation_score
+        self.best_validation_score = max(self.best_validation_score, score)
+        return is_best
 
 
 class Trainer:
@@ -85,6 +112,11 @@ class Trainer:
         Keyword arguments of :func:`~skmlp._core.objective.loss_and_gradient`:
         ``hidden_activation``, ``output_activation``, ``loss``, ``alpha``.
 
+    dropout : sequence of float or None, default=None
+        Probability of dropping each hidden layer's units during training.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks.
+
     Attributes
     ----------
     coefs, intercepts : list of ndarray
@@ -92,8 +124,10 @@ class Trainer:
     history : History
     """
 
-    def __init__(self, layer_units, params, optimizer, objective):
+    def __init__(self, layer_units, params, optimizer, objective, dropout=None, rng=None):
         self.layout = ParameterLayout(layer_units)
+        self.dropout = dropout
+        self.rng = rng if rng is not None else np.random.default_rng()
         self.params = params
         self.grad = np.zeros_like(params)
         self.coefs, self.intercepts = self.layout.unpack(params)
@@ -103,11 +137,12 @@ class Trainer:
         self._workspace = None
 
     @classmethod
-    def initialize(cls, layer_units, rng, dtype, optimizer_factory, objective):
+    def initialize(cls, layer_units, rng, dtype, optimizer_factory, objective, dropout=None):
         """A trainer with Glorot-initialised parameters drawn from ``rng``."""
         layout = ParameterLayout(layer_units)
         params = glorot_uniform(layout, objective["hidden_activation"], rng, dtype)
-        return cls(layer_units, params, optimizer_factory(layout.n_params, dtype), objective)
+        optimizer = optimizer_factory(layout.n_params, dtype)
+        return cls(layer_units, params, optimizer, objective, dropout, rng)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -154,9 +189,62 @@ class Trainer:
         loss : float
             The mini-batch loss before the update.
         """
-        loss, grad = self.loss_and_gradient(X, Y, sample_weight)
+        masks = self.dropout_masks(X.shape[0])
+        loss, grad = self.loss_and_gradient(X, Y, sample_weight, dropout_masks=masks)
         self.optimizer.update(self.params, grad)
         return loss
+
+    def dropout_masks(self, n_samples):
+        """Inverted-dropout masks for one mini-batch, or None without dropout.
+
+        Returns
+        -------
+        masks : list of (ndarray of shape (n_samples, n_units) or None) or None
+            ``keep / (1 - p)`` per hidden layer: kept units are scaled up so
+            that the expected input of the next layer is unchanged, and
+            prediction needs no rescaling.
+        """
+        if not self.dropout or not any(self.dropout):
+            return None
+        masks = []
+        for p, n_units in zip(self.dropout, self.layout.layer_units[1:-1]):
+            if p == 0:
+                masks.append(None)
+                continue
+            keep = self.rng.random((n_samples, n_units), dtype=self.params.dtype) >= p
+            masks.append(keep.astype(self.params.dtype) / self.params.dtype.type(1 - p))
+        return masks
+
+    def snapshot(self):
+        """A copy of the parameters (to restore the best epoch)."""
+        return self.params.copy()
+
+    def restore(self, params):
+        """Write saved parameters back in place; coefs stay views."""
+        self.params[...] = params
+
+    def evaluate(self, X, Y, sample_weight=None):
+        """Accuracy and log-loss of the current network on ``(X, Y)``.
+
+        Accuracy is exact-match accuracy: a row counts when its predicted class
+        (argmax of a softmax output, or every logistic output thresholded at
+        0.5) equals its target.
+
+        Returns
+        -------
+        accuracy, log_loss : float
+        """
+        output = self.objective["output_activation"]
+        activations, _ = forward(self.coefs, self.intercepts, X,
+                                 self.objective["hidden_activation"], output)
+        A = activations[-1]
+        if output == "softmax":
+            correct = A.argmax(axis=1) == Y.argmax(axis=1)
+        else:
+            correct = np.all((A > 0.5) == (Y > 0.5), axis=1)
+        sample_scale, _ = sample_scale_and_norm(X.shape[0], sample_weight, A.dtype)
+        accuracy = float(np.average(correct, weights=sample_weight))
+        return accuracy, LOSSES["log_loss"].value(Y, A, output, sample_scale)
 
 
 def _gather(A, rows, out):
@@ -205,14 +293,31 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle):
     return weighted_loss / total_weight
 
 
+class EpochHooks:
+    """What the estimator wants to hear about during training (no-op here).
+
+    Subclasses override :meth:`epoch_begin` and :meth:`epoch_end`.
+    """
+
+    def epoch_begin(self, trainer):
+        """Called before each epoch."""
+
+    def epoch_end(self, trainer):
+        """Called after each epoch, with the history updated; True stops."""
+        return False
+
+
 def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
-               shuffle, tol, n_iter_no_change, on_epoch_end=None):
+               shuffle, tol, n_iter_no_change, validation=None, hooks=None):
     """Train for up to ``max_iter`` epochs with scikit-learn's stopping rule.
 
-    After each epoch the loss is recorded; when it has not improved by at
-    least ``tol`` for more than ``n_iter_no_change`` consecutive epochs, the
-    optimizer decides (:meth:`SGD.on_plateau`): stop, or lower the learning
-    rate and go on.
+    After each epoch the loss is recorded. Without ``validation``, when the
+    loss has not improved by at least ``tol`` for more than
+    ``n_iter_no_change`` consecutive epochs, the optimizer decides
+    (:meth:`SGD.on_plateau`): stop, or lower the learning rate and go on.
+    With ``validation`` (early stopping), the validation accuracy drives the
+    same rule, and the parameters of the best validation epoch are restored
+    at the end.
 
     Parameters
     ----------
@@ -222,26 +327,35 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
     rng : numpy.random.Generator
     shuffle : bool
     tol : float
-    on_epoch_end : callable, default=None
-        ``on_epoch_end(trainer) -> bool``; called after every epoch, with the
-        history updated; returning True stops training.
+    validation : tuple (X_val, Y_val, sample_weight_val) or None, default=None
+    hooks : EpochHooks, default=None
 
     Returns
     -------
     converged : bool
         False when ``max_iter`` epochs ran without the stopping rule firing.
     """
-    history = trainer.history
+    history, hooks = trainer.history, hooks or EpochHooks()
+    best_params = trainer.snapshot() if validation is not None else None
+    converged = False
     for _ in range(max_iter):
+        hooks.epoch_begin(trainer)
         loss = run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle)
         history.n_iter += 1
         history.t += X.shape[0]
-        history.record(loss, tol)
+        history.record(loss, tol, stop_on_loss=validation is None)
+        if validation is not None and history.record_validation(
+                *trainer.evaluate(*validation), tol):
+            best_params = trainer.snapshot()
         trainer.optimizer.iteration_ends(history.t)
-        if on_epoch_end is not None and on_epoch_end(trainer):
-            return True
+        if hooks.epoch_end(trainer):
+            converged = True
+            break
         if history.no_improvement_count > n_iter_no_change:
             if trainer.optimizer.on_plateau():
-                return True
+                converged = True
+                break
             history.no_improvement_count = 0
-    return False
+    if best_params is not None:
+        trainer.restore(best_params)
+    return converged

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skmlp._core.objective import loss_and_gradient
-from skmlp._training import History, Trainer, make_optimizer, run_epochs
+from skmlp._training import EpochHooks, History, Trainer, make_optimizer, run_epochs
 
 OBJECTIVE = dict(hidden_activation="tanh", output_activation="softmax", loss="log_loss",
                  alpha=0.0)
@@ -15,6 +15,18 @@ def _trainer(rng, solver="sgd", momentum=0.0, dtype=np.float64):
         return make_optimizer(solver, n, dt, learning_rate_init=0.1, momentum=momentum)
 
     return Trainer.initialize((4, 5, 3), rng, dtype, factory, OBJECTIVE)
+
+
+class _Recorder(EpochHooks):
+    def __init__(self, seen):
+        self.seen = seen
+
+    def epoch_begin(self, trainer):
+        self.seen.append(("begin", trainer.history.n_iter + 1))
+
+    def epoch_end(self, trainer):
+        self.seen.append(("end", trainer.history.n_iter))
+        return False
 
 
 def _data(rng, n=40):
@@ -63,8 +75,9 @@ def test_run_epochs_reports_non_convergence_and_calls_the_hook(rng):
     seen = []
     converged = run_epochs(trainer, X, Y, None, batch_size=7, max_iter=4, rng=rng,
                            shuffle=False, tol=0.0, n_iter_no_change=100,
-                           on_epoch_end=lambda t: seen.append(t.history.n_iter) and False)
-    assert not converged and seen == [1, 2, 3, 4]
+                           hooks=_Recorder(seen))
+    assert not converged
+    assert seen == [(event, i) for i in range(1, 5) for event in ("begin", "end")]
 
 
 def test_epoch_loss_is_the_mean_of_batch_losses_weighted_by_size(rng):

@@ -38,7 +38,7 @@ def glorot_uniform(layout, hidden_activation, rng, dtype=np.float64):
     >>> layout = ParameterLayout((4, 3, 2))
     >>> params = glorot_uniform(layout, "relu", np.random.default_rng(0))
     >>> params.shape
-    (29,)
+    (23,)
     """
     factor = 2.0 if hidden_activation == "logistic" else 6.0
     params = np.empty(layout.n_params, dtype=dtype)
