@@ -267,6 +267,17 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         -------
         self : MLPClassifier
             The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp import MLPClassifier
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        >>> clf = MLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+        >>> for _ in range(3):  # three calls, three optimizer steps
+        ...     clf = clf.partial_fit(X, [0, 1, 1], classes=[0, 1])
+        >>> clf.n_iter_, clf.t_
+        (3, 9)
         """
         first_call = not hasattr(self, "_trainer")
         if first_call and classes is None:

@@ -39,9 +39,11 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
 
 {_ACTIVATION_LIST}
 
-    solver : {{'sgd', 'adam'}}, default='adam'
-        The optimizer: mini-batch stochastic gradient descent with (Nesterov)
-        momentum, or Adam.
+    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+        The optimizer: full-batch L-BFGS (``scipy.optimize.minimize`` on
+        skmlp's own loss and gradient), mini-batch stochastic gradient descent
+        with (Nesterov) momentum, or Adam. ``partial_fit`` is not available
+        with 'lbfgs'.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty ``alpha / (2 n) * sum ||W||^2``, ``n`` the
@@ -63,12 +65,8 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         Exponent of the 'invscaling' schedule.
 
     max_iter : int, default=200
-        Maximum number of epochs (passes over the data) of :meth:`fit`.
-
-    loss : {{{", ".join(repr(n) for n in LOSSES)}}}, default='log_loss'
-        The cost minimised, averaged over the samples:
-
-{_LOSS_LIST}
+        Maximum number of epochs (passes over the data) of :meth:`fit`; for
+        'lbfgs', the maximum number of L-BFGS iterations.
 
     shuffle : bool, default=True
         Whether to shuffle the samples at every epoch.
@@ -84,7 +82,10 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         until it falls below 1e-6).
 
     verbose : bool, default=False
-        Print one line per epoch: epoch, loss and elapsed time.
+        Print one line per epoch: epoch, loss, validation score (with early
+        stopping) and elapsed time. With scikit-learn >= 1.9, callbacks such
+        as ``sklearn.callback.ProgressBar`` and ``ScoringMonitor`` can be set
+        with ``set_callbacks``; each epoch (or L-BFGS iteration) is a task.
 
     warm_start : bool, default=False
         Reuse the weights of the previous fit as the starting point. A
@@ -98,6 +99,15 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     nesterovs_momentum : bool, default=True
         Whether 'sgd' uses Nesterov's momentum.
 
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data and
+        stop when the validation accuracy has not improved by at least ``tol``
+        for ``n_iter_no_change`` epochs; the weights of the best validation
+        epoch are restored at the end. 'sgd' and 'adam' only.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping, in (0, 1).
+
     beta_1 : float, default=0.9
         Decay of Adam's first-moment estimate, in [0, 1).
 
@@ -110,6 +120,27 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` that the stopping rule
         tolerates.
+
+    max_fun : int, default=15000
+        Maximum number of loss-and-gradient evaluations of 'lbfgs'.
+
+    loss : {{{", ".join(repr(n) for n in LOSSES)}}}, default='log_loss'
+        The cost minimised, averaged over the samples:
+
+{_LOSS_LIST}
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, ``{{class_label: weight}}``;
+        'balanced' uses ``n_samples / (n_classes * np.bincount(y))``. They
+        multiply ``sample_weight``. Not for multilabel targets; 'balanced' is
+        not available in :meth:`partial_fit`.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of dropping each hidden unit during training (inverted
+        dropout: kept units are scaled by ``1 / (1 - p)``), for all hidden
+        layers or one value per hidden layer. Masks are drawn from
+        ``random_state``; predictions use the whole network and are
+        deterministic.
 
     Attributes
     ----------
@@ -129,8 +160,8 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         Names of the features seen during fit, when X has string column names.
 
     n_iter_ : int
-        Epochs run by the last :meth:`fit`, plus one per :meth:`partial_fit`
-        step since.
+        Epochs (or L-BFGS iterations) run by the last :meth:`fit`, plus one
+        per :meth:`partial_fit` step since.
 
     t_ : int
         Number of training samples seen by the optimizer, over all calls.
@@ -138,8 +169,18 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     loss_ : float
         The last entry of ``loss_curve_``.
 
-    best_loss_ : float
-        The lowest loss since the stopping rule was last reset.
+    best_loss_ : float or None
+        The lowest loss since the stopping rule was last reset; None with
+        ``early_stopping=True``.
+
+    validation_scores_ : list of float or None
+        Validation accuracy after each epoch (early stopping only).
+
+    validation_loss_curve_ : list of float or None
+        Validation log-loss after each epoch (early stopping only).
+
+    best_validation_score_ : float or None
+        The best entry of ``validation_scores_`` (early stopping only).
 
     loss_curve_ : list of float
         Loss of each epoch (mean of the mini-batch losses), and of each
@@ -157,7 +198,7 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+    sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-learn.
 
     Examples
     --------

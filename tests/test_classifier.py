@@ -347,3 +347,15 @@ def test_assigned_coefs_are_used_by_predict_and_training(small):
     clf.partial_fit(X, y)  # continues from the assigned zeros
     assert np.shares_memory(clf.coefs_[0], clf._trainer.params)
     assert np.abs(clf.coefs_[0]).max() < 0.01
+
+
+def test_docstring_documents_every_parameter_and_fitted_attribute(small):
+    from numpydoc.docscrape import ClassDoc
+
+    doc = ClassDoc(MLPClassifier)
+    documented = {p.name for p in doc["Parameters"]}
+    assert documented == set(MLPClassifier().get_params())
+    clf = MLPClassifier(max_iter=2, early_stopping=True).fit(*small)
+    fitted = {name for name in vars(clf) if name.endswith("_") and not name.startswith("_")}
+    attributes = {a.name for a in doc["Attributes"]}
+    assert fitted <= attributes, fitted - attributes
