@@ -32,6 +32,7 @@ from ._core.network import forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES
 from ._docstring import CLASSIFIER_DOC
 from ._callbacks import FitHooks
+from ._lbfgs import fit_lbfgs
 from ._training import Trainer, make_optimizer, run_epochs
 
 try:  # scikit-learn >= 1.9: set_callbacks(ProgressBar(), ScoringMonitor(...))
@@ -215,10 +216,9 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         def on_iteration(trainer):
             stop = hooks.epoch_end(trainer)
-            hooks.epoch_begin(trainer)
+            if not stop and trainer.history.n_iter < self.max_iter:
+                hooks.epoch_begin(trainer)  # closed by hooks.close() if it never runs
             return stop
-
-        from ._lbfgs import fit_lbfgs  # TEMP until the module lands
 
         return fit_lbfgs(trainer, X, Y, sample_weight, max_iter=self.max_iter,
                          max_fun=self.max_fun, tol=self.tol, on_iteration=on_iteration)
@@ -499,6 +499,8 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     loss=self.loss, alpha=self.alpha)
 
     def _new_optimizer(self, n_params, dtype):
+        if self.solver == "lbfgs":
+            return None  # scipy's L-BFGS keeps its own state
         return make_optimizer(
             self.solver, n_params, dtype, learning_rate_init=self.learning_rate_init,
             momentum=self.momentum, nesterovs_momentum=self.nesterovs_momentum,

@@ -38,8 +38,10 @@ class LbfgsOutcome(NamedTuple):
         line search (status 2). scikit-learn warns in both cases. True when
         L-BFGS-B converged or the ``on_iteration`` hook asked to stop.
     message : str
-        SciPy's ``OptimizeResult.message``, e.g.
-        ``'STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT'``.
+        SciPy's ``OptimizeResult.message`` (e.g. ``'CONVERGENCE: NORM OF
+        PROJECTED GRADIENT <= PGTOL'``); when not converged, a sentence for a
+        ``ConvergenceWarning`` that quotes it, with SciPy's status, the number
+        of iterations and which limit to raise.
     """
 
     converged: bool
@@ -145,6 +147,8 @@ def fit_lbfgs(trainer, X, Y, sample_weight=None, *, max_iter, max_fun, tol,
     ``tol``, or the first line search fails), the loss at the start is
     recorded instead, with ``n_iter`` unchanged. ``history.t`` is left alone:
     scikit-learn counts samples seen (``t_``) for the stochastic solvers only.
+    ``trainer.dropout`` is not applied: the line search needs a deterministic
+    objective.
     """
     result = scipy.optimize.minimize(
         _flat_objective(trainer, X, Y, sample_weight),
@@ -157,5 +161,29 @@ def fit_lbfgs(trainer, X, Y, sample_weight=None, *, max_iter, max_fun, tol,
     trainer.params[...] = result.x
     if result.nit == 0:
         trainer.history.record(float(result.fun), tol)
-    converged = result.status in (_CONVERGED, _CALLBACK_HALT)
-    return LbfgsOutcome(bool(converged), str(result.message))
+    return _outcome(result, max_iter, max_fun)
+
+
+def _outcome(result, max_iter, max_fun):
+    """Turn SciPy's answer into an :class:`LbfgsOutcome`.
+
+    Parameters
+    ----------
+    result : scipy.optimize.OptimizeResult
+        What ``minimize(method='L-BFGS-B')`` returned.
+    max_iter, max_fun : int
+        The limits it ran under, named in the message when one was hit.
+
+    Returns
+    -------
+    outcome : LbfgsOutcome
+    """
+    if result.status in (_CONVERGED, _CALLBACK_HALT):
+        return LbfgsOutcome(True, str(result.message))
+    message = (f"L-BFGS failed to converge after {result.nit} iteration(s) "
+               f"(status={result.status}): {result.message}.")
+    if result.nit >= max_iter:
+        message += f" Increase max_iter (now {max_iter}) or scale the data."
+    elif result.nfev > max_fun:
+        message += f" Increase max_fun (now {max_fun}) or scale the data."
+    return LbfgsOutcome(False, message)

@@ -4,6 +4,8 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 import skmlp
 
 PACKAGE = Path(skmlp.__file__).parent
@@ -36,12 +38,13 @@ def test_core_imports_only_numpy_scipy_and_itself():
     assert _violations(PACKAGE / "_core", ALLOWED_THIRD_PARTY, within_level=1) == []
 
 
-def test_training_loop_does_not_import_scikit_learn():
-    path = PACKAGE / "_training.py"
-    bad = [m for m, level in _imported_modules(path)
-           if level == 0 and m.split(".")[0] not in ALLOWED_THIRD_PARTY | set(sys.stdlib_module_names)]
+@pytest.mark.parametrize("module", ["_training.py", "_lbfgs.py"])
+def test_training_layer_does_not_import_scikit_learn_or_the_estimator(module):
+    path = PACKAGE / module
+    allowed = ALLOWED_THIRD_PARTY | set(sys.stdlib_module_names)
+    bad = [m for m, level in _imported_modules(path) if level == 0 and m.split(".")[0] not in allowed]
     assert bad == []
-    assert not any(m.startswith("_classifier") for m, _ in _imported_modules(path))
+    assert not any(m.startswith(("_classifier", "_callbacks")) for m, _ in _imported_modules(path))
 
 
 def test_the_check_catches_a_forbidden_import(tmp_path):

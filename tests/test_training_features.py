@@ -299,7 +299,7 @@ def test_lbfgs_float32_limits_and_no_partial_fit(data):
         clf.fit(X.astype(np.float32), y)
     assert clf.coefs_[0].dtype == np.float32 and clf.n_iter_ == 5
     assert not hasattr(clf, "partial_fit")
-    with pytest.raises(AttributeError, match="stochastic"):
+    with pytest.raises(AttributeError, match="partial_fit"):
         clf.partial_fit(X, y)
 
 
