@@ -353,8 +353,12 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         proba = self._output(X)
         if self._is_binary():
-            return np.hstack([1 - proba, proba])
-        return proba
+            proba = np.hstack([1 - proba, proba])
+        # Mathematically every probability lies strictly between 0 and 1; keep
+        # rounding (underflow to 0, or 1 - 1e-17 == 1) from saying otherwise.
+        # The change is below 1e-16, and log(proba) stays finite.
+        finfo = np.finfo(proba.dtype)
+        return np.clip(proba, finfo.tiny, 1 - finfo.epsneg, out=proba)
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates, computed as a log-softmax.
@@ -391,7 +395,7 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Predicted classes, the argmax of :meth:`predict_proba`; for
             multilabel targets an indicator matrix (probability > 0.5).
         """
-        proba = self._output(X)
+        proba = self._output(X)  # unclipped: thresholds and argmax need no clipping
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return (proba > 0.5).astype(int)
         if self._is_binary():
