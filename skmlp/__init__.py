@@ -2,7 +2,6 @@
 by hand-written backpropagation in NumPy."""
 
 from ._classifier import MLPClassifier
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["MLPClassifier", "__version__"]

@@ -33,7 +33,15 @@ from ._core.optimizers import LEARNING_RATE_SCHEDULES
 from ._docstring import CLASSIFIER_DOC
 from ._callbacks import FitHooks
 from ._lbfgs import fit_lbfgs
-from ._training import Trainer, make_optimizer, run_epochs
+from ._training import (
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+    make_optimizer,
+    run_epochs,
+)
+from ._version import __version__
+from .exceptions import DivergenceWarning, InconsistentVersionWarning, TrainingInterruptedWarning
 
 try:  # scikit-learn >= 1.9: set_callbacks(ProgressBar(), ScoringMonitor(...))
     from sklearn.callback import CallbackSupportMixin
@@ -185,14 +193,28 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         trainer.history.reset_stopping_rule()
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         hooks = FitHooks(self, X, y, metadata)
-        if self.solver == "lbfgs":
-            converged, message = self._fit_lbfgs(X, Y, sample_weight, hooks)
-        else:
-            converged, message = self._fit_stochastic(X, Y, y, sample_weight, rng, hooks)
+        category = ConvergenceWarning
+        try:
+            if self.solver == "lbfgs":
+                converged, message = self._fit_lbfgs(X, Y, sample_weight, hooks)
+            else:
+                converged, message = self._fit_stochastic(X, Y, y, sample_weight, rng, hooks)
+        except TrainingDiverged as reason:
+            converged, category = False, DivergenceWarning
+            restored = getattr(reason, "restored_epoch", trainer.history.n_iter)
+            message = (f"Training diverged in epoch {trainer.history.n_iter + 1}: {reason}. "
+                       f"The model keeps the weights it had before epoch {restored + 1}, "
+                       "the epoch with the lowest training loss. Try a smaller "
+                       f"learning_rate_init (now {self.learning_rate_init}).")
+        except TrainingInterrupted:
+            converged, category = False, TrainingInterruptedWarning
+            message = (f"Training interrupted (KeyboardInterrupt) after {trainer.history.n_iter} "
+                       "whole epochs; the model keeps the weights of the last completed "
+                       "mini-batch and can be used or trained further.")
         self._publish()
         hooks.close()
         if not converged:
-            warnings.warn(message, ConvergenceWarning)
+            warnings.warn(message, category)
         return self
 
     def _fit_stochastic(self, X, Y, y, sample_weight, rng, hooks):
@@ -315,11 +337,23 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         trainer.objective = self._objective()
         trainer.dropout = self._dropout_rates()
         trainer.optimizer.set_learning_rate_init(self.learning_rate_init)
-        loss = trainer.step(X, Y, sample_weight)
+        checkpoint = trainer.checkpoint()
+        try:
+            loss = trainer.step(X, Y, sample_weight)
+            if not trainer.is_healthy():
+                raise TrainingDiverged("the weights became non-finite or too large")
+        except TrainingDiverged as reason:
+            trainer.rollback(checkpoint)
+            warnings.warn(f"partial_fit diverged: {reason}. The step was undone; try a "
+                          f"smaller learning_rate_init (now {self.learning_rate_init}).",
+                          DivergenceWarning)
+            return self
         history = trainer.history
         history.n_iter += 1
         history.t += X.shape[0]
-        history.record(loss, self.tol)
+        # Constant memory over endless streams: loss_ and best_loss_, no curve.
+        history.last_loss = loss
+        history.best_loss = min(history.best_loss, loss)
         trainer.optimizer.iteration_ends(history.t)
         self._publish()
         return self
@@ -402,6 +436,19 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[(proba[:, 0] > 0.5).astype(np.intp)]
         return self.classes_[np.argmax(proba, axis=1)]
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skmlp_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_skmlp_version", "unknown (before 0.1.0)")
+        if saved != __version__:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, original_version=saved,
+                current_version=__version__))
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -444,7 +491,7 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if len(binarizer.classes_) < 2:
             raise ValueError(
                 "MLPClassifier needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {binarizer.classes_[0]!r}."
+                f"data contains only one class: {binarizer.classes_.tolist()[0]!r}."
             )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
@@ -551,7 +598,7 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.loss_curve_ = history.loss_curve
-        self.loss_ = history.loss_curve[-1]
+        self.loss_ = history.last_loss
         self.best_loss_ = history.best_loss
         if self.early_stopping and self.solver != "lbfgs":
             self.validation_scores_ = history.validation_scores

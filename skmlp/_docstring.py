@@ -167,7 +167,9 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         Number of training samples seen by the optimizer, over all calls.
 
     loss_ : float
-        The last entry of ``loss_curve_``.
+        The latest loss: of the last epoch of :meth:`fit`, or of the last
+        :meth:`partial_fit` step (NaN if training stopped before a whole
+        epoch).
 
     best_loss_ : float or None
         The lowest loss since the stopping rule was last reset; None with
@@ -183,8 +185,9 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         The best entry of ``validation_scores_`` (early stopping only).
 
     loss_curve_ : list of float
-        Loss of each epoch (mean of the mini-batch losses), and of each
-        :meth:`partial_fit` step.
+        Loss of each epoch of :meth:`fit` (mean of the mini-batch losses).
+        :meth:`partial_fit` does not append to it, so that endless streams
+        of calls run in constant memory; read ``loss_`` after each call.
 
     n_layers_ : int
         Number of layers, input and output included.

@@ -7,7 +7,11 @@ scikit-learn glue (validation, labels, warnings, callbacks) stays in the
 estimator, which hands this module plain arrays and plain callables.
 """
 
+import copy
 import math
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +22,52 @@ from ._core.losses import LOSSES
 from ._core.network import ParameterLayout, forward
 from ._core.objective import Workspace, loss_and_gradient, sample_scale_and_norm
 from ._core.optimizers import SGD, Adam
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss or the parameters became non-finite.
+
+    Raised after the trainer was rolled back to its last finite state.
+    """
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C (SIGINT) arrived; training stopped after a whole mini-batch."""
+
+
+class InterruptGuard:
+    """Defers Ctrl-C until the current mini-batch is done.
+
+    Inside :meth:`watch` (in the main thread), a first SIGINT only sets
+    :attr:`requested`; the training loop checks it between mini-batches. A
+    second SIGINT interrupts at once, as usual.
+    """
+
+    def __init__(self):
+        self.requested = False
+
+    @contextmanager
+    def watch(self):
+        """Install the deferring SIGINT handler for the duration of the block."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+
+        def handler(signum, frame):
+            if self.requested:  # the second Ctrl-C: stop now
+                raise KeyboardInterrupt
+            self.requested = True
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def check(self):
+        """Raise :class:`TrainingInterrupted` if Ctrl-C was pressed."""
+        if self.requested:
+            raise TrainingInterrupted
 
 
 def make_optimizer(solver, n_params, dtype, *, learning_rate_init, momentum=0.9,
@@ -39,7 +89,9 @@ class History:
     Attributes
     ----------
     loss_curve : list of float
-        The loss of each epoch (``fit``) or step (``partial_fit``).
+        The loss of each epoch of ``fit``.
+    last_loss : float
+        The latest loss: of the last epoch, or of the last ``partial_fit`` step.
     best_loss : float
         Lowest entry of ``loss_curve`` since the stopping rule was reset.
     no_improvement_count : int
@@ -56,6 +108,7 @@ class History:
     """
 
     loss_curve: list = field(default_factory=list)
+    last_loss: float = math.nan
     best_loss: float = math.inf
     no_improvement_count: int = 0
     n_iter: int = 0
@@ -78,6 +131,7 @@ class History:
     def record(self, loss, tol, stop_on_loss=True):
         """Append an epoch's loss; update the stopping rule's counter with it."""
         self.loss_curve.append(loss)
+        self.last_loss = loss
         if stop_on_loss:
             self._count(loss <= self.best_loss - tol)
         self.best_loss = min(self.best_loss, loss)
@@ -190,8 +244,11 @@ class Trainer:
             The mini-batch loss before the update.
         """
         masks = self.dropout_masks(X.shape[0])
-        loss, grad = self.loss_and_gradient(X, Y, sample_weight, dropout_masks=masks)
-        self.optimizer.update(self.params, grad)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, grad = self.loss_and_gradient(X, Y, sample_weight, dropout_masks=masks)
+            if not math.isfinite(loss):
+                raise TrainingDiverged(f"the loss became {loss}")
+            self.optimizer.update(self.params, grad)
         return loss
 
     def dropout_masks(self, n_samples):
@@ -214,6 +271,54 @@ class Trainer:
             keep = self.rng.random((n_samples, n_units), dtype=self.params.dtype) >= p
             masks.append(keep.astype(self.params.dtype) / self.params.dtype.type(1 - p))
         return masks
+
+    def checkpoint(self):
+        """A copy of the parameters and of the optimizer's state.
+
+        Returns
+        -------
+        checkpoint : dict
+            ``"params"`` and every public attribute of the optimizer, arrays
+            copied (cheaper than a deep copy of the optimizer object).
+        """
+        state = {name: value for name, value in vars(self.optimizer).items()
+                 if not name.startswith("_")}
+        state = {name: value.copy() if isinstance(value, np.ndarray) else value
+                 for name, value in state.items()}
+        return {"params": self.params.copy(), "optimizer": self.optimizer, **state}
+
+    def rollback(self, checkpoint):
+        """Return to a :meth:`checkpoint` in place; coefs stay views."""
+        self.params[...] = checkpoint["params"]
+        self.optimizer = checkpoint["optimizer"]
+        for name, value in checkpoint.items():
+            if name in ("params", "optimizer"):
+                continue
+            if isinstance(value, np.ndarray):
+                getattr(self.optimizer, name)[...] = value
+            else:
+                setattr(self.optimizer, name, value)
+
+    def is_healthy(self):
+        """Whether the parameters are finite and small enough to be usable.
+
+        The bound is ``finfo.max ** (1 / (n_weight_layers + 1))``: with every
+        weight and input below it, a product of one input and one weight per
+        layer stays finite. Larger weights are finite but useless, since the
+        next forward pass overflows to inf or nan. Two reductions; nan fails
+        them too (comparisons with nan are False).
+        """
+        n_weight_layers = len(self.layout.layer_units) - 1
+        bound = float(np.finfo(self.params.dtype).max) ** (1 / (n_weight_layers + 1))
+        return bool(-bound < self.params.min() and self.params.max() < bound)
+
+    def output_is_finite(self, X):
+        """Whether the network's output on ``X`` is finite (one forward pass)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            activations, _ = forward(self.coefs, self.intercepts, X,
+                                     self.objective["hidden_activation"],
+                                     self.objective["output_activation"])
+        return bool(np.isfinite(activations[-1]).all())
 
     def snapshot(self):
         """A copy of the parameters (to restore the best epoch)."""
@@ -254,7 +359,7 @@ def _gather(A, rows, out):
     return np.take(A, rows, axis=0, out=out[: len(rows)])
 
 
-def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle):
+def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard=None):
     """One pass over the data in mini-batches.
 
     Parameters
@@ -266,12 +371,19 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle):
     batch_size : int
     rng : numpy.random.Generator
     shuffle : bool
+    guard : InterruptGuard, default=None
+        Checked after every mini-batch.
 
     Returns
     -------
     loss : float
         Mean of the mini-batch losses, weighted by each batch's share of the
         samples (or of the sample weights).
+
+    Raises
+    ------
+    TrainingDiverged, TrainingInterrupted
+        With the attribute ``rows_done``: rows stepped on in this epoch.
     """
     n_samples = X.shape[0]
     weighted_loss, total_weight = 0.0, 0.0
@@ -288,7 +400,13 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle):
             X_batch, Y_batch = _gather(X, rows, X_buffer), _gather(Y, rows, Y_buffer)
             w_batch = None if sample_weight is None else sample_weight[rows]
         batch_weight = stop - start if w_batch is None else float(w_batch.sum())
-        weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
+        try:
+            weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
+            if guard is not None:
+                guard.check()
+        except (TrainingDiverged, TrainingInterrupted) as stop_reason:
+            stop_reason.rows_done = stop if isinstance(stop_reason, TrainingInterrupted) else start
+            raise
         total_weight += batch_weight
     return weighted_loss / total_weight
 
@@ -334,28 +452,74 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
     -------
     converged : bool
         False when ``max_iter`` epochs ran without the stopping rule firing.
+
+    Raises
+    ------
+    TrainingDiverged
+        The loss or the weights became non-finite (or too large, see
+        :meth:`Trainer.is_healthy`). The trainer was rolled back to the start
+        of the epoch with the lowest training loss so far (or of the failing
+        epoch if it was the first), whose number of completed epochs is the
+        exception's ``restored_epoch``; with early stopping, the best
+        validation epoch is restored instead.
+    TrainingInterrupted
+        Ctrl-C: training stopped after the current mini-batch (or, if the
+        interrupt could not be deferred, rolled back to the start of the epoch).
     """
     history, hooks = trainer.history, hooks or EpochHooks()
     best_params = trainer.snapshot() if validation is not None else None
+    # For divergence: the state at the start of the epoch with the lowest loss.
+    lowest_loss, lowest_loss_start = math.inf, None
     converged = False
-    for _ in range(max_iter):
-        hooks.epoch_begin(trainer)
-        loss = run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle)
-        history.n_iter += 1
-        history.t += X.shape[0]
-        history.record(loss, tol, stop_on_loss=validation is None)
-        if validation is not None and history.record_validation(
-                *trainer.evaluate(*validation), tol):
-            best_params = trainer.snapshot()
-        trainer.optimizer.iteration_ends(history.t)
-        if hooks.epoch_end(trainer):
-            converged = True
-            break
-        if history.no_improvement_count > n_iter_no_change:
-            if trainer.optimizer.on_plateau():
-                converged = True
-                break
-            history.no_improvement_count = 0
-    if best_params is not None:
-        trainer.restore(best_params)
+    guard = InterruptGuard()
+    try:
+        with guard.watch():
+            for _ in range(max_iter):
+                epoch_start = trainer.checkpoint()
+                hooks.epoch_begin(trainer)
+                try:
+                    loss = run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle,
+                                     guard)
+                    if not trainer.is_healthy():
+                        raise TrainingDiverged("the weights became non-finite or too large")
+                except TrainingDiverged as divergence:
+                    # The start of this epoch may already be doomed (finite but
+                    # huge weights): go back to the best epoch seen instead.
+                    divergence.restored_epoch = (history.n_iter if lowest_loss_start is None
+                                                 else lowest_loss_start[1])
+                    trainer.rollback(epoch_start if lowest_loss_start is None
+                                     else lowest_loss_start[0])
+                    raise
+                except (TrainingInterrupted, KeyboardInterrupt) as interruption:
+                    if not hasattr(interruption, "rows_done"):  # mid-step: undo the epoch
+                        trainer.rollback(epoch_start)
+                    history.t += getattr(interruption, "rows_done", 0)
+                    raise TrainingInterrupted from None
+                if loss < lowest_loss:
+                    lowest_loss, lowest_loss_start = loss, (epoch_start, history.n_iter)
+                history.n_iter += 1
+                history.t += X.shape[0]
+                history.record(loss, tol, stop_on_loss=validation is None)
+                if validation is not None and history.record_validation(
+                        *trainer.evaluate(*validation), tol):
+                    best_params = trainer.snapshot()
+                trainer.optimizer.iteration_ends(history.t)
+                if hooks.epoch_end(trainer):
+                    converged = True
+                    break
+                if history.no_improvement_count > n_iter_no_change:
+                    if trainer.optimizer.on_plateau():
+                        converged = True
+                        break
+                    history.no_improvement_count = 0
+            # Every epoch's end state was checked by the next epoch's first
+            # step, except the last one: check it on one mini-batch.
+            if lowest_loss_start is not None and not trainer.output_is_finite(X[:batch_size]):
+                divergence = TrainingDiverged("the final weights give non-finite outputs")
+                divergence.restored_epoch = lowest_loss_start[1]
+                trainer.rollback(lowest_loss_start[0])
+                raise divergence
+    finally:
+        if best_params is not None:
+            trainer.restore(best_params)
     return converged
