@@ -1,0 +1,282 @@
+"""Sphinx helpers for the skmlp documentation.
+
+Directives
+----------
+``.. skmlp-table:: activations | losses | schedules``
+    A table generated at build time from the core's own tables
+    (:data:`skmlp._core.activations.ACTIVATIONS`,
+    :data:`skmlp._core.losses.LOSSES`,
+    :data:`skmlp._core.optimizers.LEARNING_RATE_SCHEDULES`), so that the
+    documentation cannot fall out of step with the code.
+
+``.. gallery-links:: plot_a plot_b ...``
+    A "See also the examples" line that links to those gallery examples
+    which sphinx-gallery generated in this build, and renders nothing when
+    none was.
+    The gallery scripts are written independently of the prose; this keeps a
+    missing script from breaking the ``-W`` build.
+
+``.. markdown-report::``
+    Renders a small subset of Markdown (``#`` headings, paragraphs, pipe
+    tables, ```code``` and ``**bold**``) given as the directive's content.
+    Used by ``performance_results.rst`` so that the Markdown report printed
+    by ``benchmarks/bench_fit.py`` can be pasted as is. Text is never parsed
+    as reStructuredText, so characters such as ``*`` or ``_`` in the report
+    cannot produce markup warnings.
+
+Gallery ordering
+----------------
+:class:`ExampleOrder` is the ``within_subsection_order`` of sphinx-gallery:
+the examples listed in :data:`EXAMPLE_ORDER` first, in that order, then any
+other example by file name.
+"""
+
+import re
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives
+from sphinx import addnodes
+
+#: Order of the gallery examples (file names without ``.py``); examples not
+#: listed come after these, sorted by file name.
+EXAMPLE_ORDER = (
+    "plot_classic_network",
+    "plot_hidden_unit_weights",
+    "plot_confidently_wrong",
+    "plot_random_labels",
+    "plot_grid_search",
+    "plot_partial_fit_streaming",
+    "plot_persistence",
+    "plot_mnist_vs_sklearn",
+    "plot_gradient_check",
+)
+
+
+
+class ExampleOrder:
+    """Sort key for sphinx-gallery's ``within_subsection_order``."""
+
+    def __init__(self, src_dir):
+        self.src_dir = src_dir
+
+    def __call__(self, filename):
+        stem = Path(filename).stem
+        rank = EXAMPLE_ORDER.index(stem) if stem in EXAMPLE_ORDER else len(EXAMPLE_ORDER)
+        return (rank, stem)
+
+    def __repr__(self):  # sphinx-gallery puts the repr in its config hash
+        return f"<{type(self).__name__}>"
+
+
+# --------------------------------------------------------------- skmlp-table
+def _table(header, rows, widths=None):
+    """A docutils table node with a header row; cells are nodes or text."""
+    table = nodes.table(classes=["skmlp-table"])
+    n_cols = len(header)
+    tgroup = nodes.tgroup(cols=n_cols)
+    table += tgroup
+    for width in widths or [1] * n_cols:
+        tgroup += nodes.colspec(colwidth=width)
+
+    def row_node(cells):
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            if isinstance(cell, nodes.paragraph):
+                entry += cell
+            elif isinstance(cell, list):
+                entry += nodes.paragraph("", "", *cell)
+            elif isinstance(cell, nodes.Node):
+                entry += nodes.paragraph("", "", cell)
+            else:
+                entry += nodes.paragraph("", str(cell))
+            row += entry
+        return row
+
+    thead = nodes.thead()
+    thead += row_node(header)
+    tgroup += thead
+    tbody = nodes.tbody()
+    for cells in rows:
+        tbody += row_node(cells)
+    tgroup += tbody
+    return table
+
+
+def _literal(text):
+    return nodes.literal(text, text)
+
+
+def _func_ref(target):
+    """A cross-reference to the Python function ``target``, shown as code."""
+    title = f"{target}()"
+    return addnodes.pending_xref("", nodes.literal(title, title, classes=["xref", "py", "py-func"]),
+                                 refdomain="py", reftype="func", reftarget=target,
+                                 refexplicit=True, refwarn=False)
+
+
+class SkmlpTable(Directive):
+    """``.. skmlp-table:: activations`` (or ``losses``, ``schedules``)."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        which = self.arguments[0]
+        if which == "activations":
+            from skmlp._core.activations import ACTIVATIONS
+
+            header = ["name", "f(z)", "where it is used"]
+            rows = []
+            for name, activation in ACTIVATIONS.items():
+                if activation.hidden:
+                    where = [nodes.Text("hidden layers: "), _literal(f"activation='{name}'")]
+                else:
+                    where = "output layer only (chosen by the estimator)"
+                rows.append([_literal(f"'{name}'"), _literal(activation.formula), where])
+            widths = [2, 5, 4]
+        elif which == "losses":
+            from skmlp._core.losses import LOSSES
+
+            header = ["loss", "per-sample cost", "output delta"]
+            rows = [[_literal(f"'{name}'"), _literal(loss.formula),
+                     _func_ref(f"{loss.output_delta.__module__}.{loss.output_delta.__name__}")]
+                    for name, loss in LOSSES.items()]
+            widths = [2, 5, 4]
+        elif which == "schedules":
+            from skmlp._core.optimizers import LEARNING_RATE_SCHEDULES
+
+            header = ["learning_rate", "step size eta"]
+            rows = [[_literal(f"'{name}'"), _literal(meaning)]
+                    for name, meaning in LEARNING_RATE_SCHEDULES.items()]
+            widths = [2, 7]
+        else:
+            raise self.error(f"skmlp-table: unknown table {which!r}; expected "
+                             "'activations', 'losses' or 'schedules'.")
+        return [_table(header, rows, widths)]
+
+
+# ------------------------------------------------------------- gallery-links
+class GalleryLinks(Directive):
+    """``.. gallery-links:: plot_a plot_b``: links to the examples that exist."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"prefix": directives.unchanged}
+
+    def run(self):
+        names = self.arguments[0].split()
+        # Look at what sphinx-gallery generated in this build (it runs before
+        # the sources are read), not at examples/: a script added while the
+        # build runs has no page yet.
+        gallery = Path(self.state.document.settings.env.srcdir) / "auto_examples"
+        present = [name for name in names if (gallery / f"{name}.rst").is_file()]
+        if not present:
+            return []
+        prefix = self.options.get("prefix", "See also the example" if len(present) == 1
+                                  else "See also the examples")
+        paragraph = nodes.paragraph(classes=["skmlp-gallery-links"])
+        paragraph += nodes.Text(f"{prefix}: ")
+        for i, name in enumerate(present):
+            if i:
+                paragraph += nodes.Text(", " if i < len(present) - 1 else " and ")
+            # The label sphinx-gallery puts on each example page.
+            target = f"sphx_glr_auto_examples_{name}.py".lower()
+            ref = addnodes.pending_xref(
+                "", nodes.inline(name, name), refdomain="std", reftype="ref",
+                reftarget=target, refexplicit=False, refwarn=True,
+            )
+            paragraph += ref
+        paragraph += nodes.Text(".")
+        return [paragraph]
+
+
+# ----------------------------------------------------------- markdown-report
+_INLINE = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*)")
+
+
+def _inline(text):
+    """Markdown inline text as docutils nodes: `code`, **bold**, plain text."""
+    result = []
+    for part in _INLINE.split(text):
+        if not part:
+            continue
+        if part.startswith("`") and part.endswith("`") and len(part) > 1:
+            result.append(_literal(part[1:-1]))
+        elif part.startswith("**") and part.endswith("**") and len(part) > 4:
+            result.append(nodes.strong(part[2:-2], part[2:-2]))
+        else:
+            result.append(nodes.Text(part))
+    return result
+
+
+def _cells(line):
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|"):
+        line = line[:-1]
+    return [cell.strip() for cell in line.split("|")]
+
+
+def _is_separator(line):
+    return bool(re.fullmatch(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?", line.strip()))
+
+
+def _pipe_table(lines):
+    header = _cells(lines[0])
+    body = [_cells(line) for line in lines[1:] if not _is_separator(line)]
+    n_cols = max([len(header)] + [len(row) for row in body])
+
+    def pad(row):
+        return [nodes.paragraph("", "", *_inline(c)) for c in row + [""] * (n_cols - len(row))]
+
+    return _table(pad(header), [pad(row) for row in body])
+
+
+class MarkdownReport(Directive):
+    """``.. markdown-report::`` followed by indented Markdown."""
+
+    has_content = True
+
+    def run(self):
+        result, block = [], []
+
+        def flush():
+            if not block:
+                return
+            if block[0].lstrip().startswith("|"):
+                result.append(_pipe_table(block))
+            else:
+                text = " ".join(line.strip() for line in block)
+                heading = re.match(r"(#+)\s+(.*)", text)
+                if heading:
+                    result.append(nodes.rubric(heading.group(2), "", *_inline(heading.group(2))))
+                else:
+                    result.append(nodes.paragraph("", "", *_inline(text)))
+            block.clear()
+
+        for line in self.content:
+            stripped = line.strip()
+            is_table_line = stripped.startswith("|")
+            starts_new = (not stripped
+                          or stripped.startswith("#")
+                          or (block and is_table_line != block[0].lstrip().startswith("|")))
+            if starts_new:
+                flush()
+            if stripped:
+                block.append(line)
+                if stripped.startswith("#"):
+                    flush()
+        flush()
+        container = nodes.container(classes=["skmlp-markdown-report"])
+        container.extend(result)
+        return [container]
+
+
+def setup(app):
+    app.add_directive("skmlp-table", SkmlpTable)
+    app.add_directive("gallery-links", GalleryLinks)
+    app.add_directive("markdown-report", MarkdownReport)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
