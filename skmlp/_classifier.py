@@ -10,11 +10,12 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._available_if import available_if
@@ -28,7 +29,7 @@ from sklearn.utils.validation import (
 
 from ._core.activations import HIDDEN_ACTIVATIONS, log_activation
 from ._core.losses import LOSSES
-from ._core.network import forward
+from ._core.network import NonFiniteLayerInput, forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES
 from ._docstring import CLASSIFIER_DOC
 from ._callbacks import FitHooks
@@ -362,13 +363,24 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _output(self, X, output_activation=None):
         """Output-layer activations (or, with 'identity', pre-activations)."""
         check_is_fitted(self)
+        # Scanning all of a dense X for nan/inf costs up to half the time of a
+        # small network's forward pass; with no zero in W^1, the forward pass
+        # checks X through z^1 instead (see forward's check_input), and X is
+        # scanned with scikit-learn's check only when that check fires.
         X = validate_data(self, X, accept_sparse=_ACCEPTED_SPARSE, dtype=_FLOAT_DTYPES,
-                          reset=False)
+                          reset=False, ensure_all_finite=False)
+        check_input = not sp.issparse(X) and bool(np.all(self.coefs_[0]))
+        if not check_input:
+            assert_all_finite(X, input_name="X")
+        args = (self.coefs_, self.intercepts_, X, self._trainer.objective["hidden_activation"],
+                output_activation or self.out_activation_)
         # New arrays per call: concurrent predictions share no scratch memory.
-        activations, _ = forward(
-            self.coefs_, self.intercepts_, X, self._trainer.objective["hidden_activation"],
-            output_activation or self.out_activation_,
-        )
+        try:
+            activations, _ = forward(*args, check_input=check_input)
+        except NonFiniteLayerInput:
+            assert_all_finite(X, input_name="X")  # raises, naming nan or inf
+            with np.errstate(over="ignore", invalid="ignore"):  # X finite but huge
+                activations, _ = forward(*args)
         return activations[-1]
 
     def predict_proba(self, X):

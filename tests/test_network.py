@@ -8,7 +8,7 @@ from conftest import central_differences, relative_error
 
 from skmlp._core.activations import HIDDEN_ACTIVATIONS
 from skmlp._core.init import glorot_uniform
-from skmlp._core.network import ParameterLayout, backward, forward
+from skmlp._core.network import NonFiniteLayerInput, ParameterLayout, backward, forward
 from skmlp._core.objective import loss_and_gradient
 
 TARGETS = {
@@ -135,3 +135,18 @@ def test_forward_writes_into_given_buffers_and_backward_into_gradients(rng):
     backward(coefs, activations, inputs, delta, "relu", coef_grads, intercept_grads)
     np.testing.assert_allclose(coef_grads[1], activations[1].T @ delta)
     np.testing.assert_allclose(intercept_grads[1], delta.sum(axis=0))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+def test_check_input_catches_any_non_finite_entry(bad, activation, rng):
+    # relu(-inf) = 0 and expit(inf) = 1: the output alone would hide these.
+    layout = ParameterLayout((6, 4, 3))
+    coefs, intercepts = layout.unpack(glorot_uniform(layout, activation, rng))
+    X = rng.standard_normal((5, 6))
+    forward(coefs, intercepts, X, activation, "softmax", check_input=True)  # no error
+    for i, j in [(0, 0), (4, 5), (2, 3)]:
+        X_bad = X.copy()
+        X_bad[i, j] = bad
+        with pytest.raises(NonFiniteLayerInput):
+            forward(coefs, intercepts, X_bad, activation, "softmax", check_input=True)

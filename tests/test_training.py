@@ -99,3 +99,119 @@ def test_pickled_trainer_keeps_views(rng):
     trainer.step(X, Y)
     clone.step(X, Y)
     np.testing.assert_array_equal(trainer.params, clone.params)
+
+
+# ------------------------------------------- fast path vs a plain reference
+# An independent, deliberately naive implementation of one training step:
+# fresh arrays everywhere, derivatives written in terms of z (the core writes
+# them in terms of a), optimizers as the textbook formulas over lists.
+REFERENCE_ACTIVATIONS = {
+    "identity": (lambda z: z, lambda z: np.ones_like(z)),
+    "logistic": (lambda z: 1 / (1 + np.exp(-z)),
+                 lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+    "tanh": (np.tanh, lambda z: 1 / np.cosh(z) ** 2),
+    "relu": (lambda z: np.where(z > 0, z, 0.0), lambda z: (z > 0).astype(float)),
+    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1.0, 0.01)),
+    "elu": (lambda z: np.where(z > 0, z, np.exp(z) - 1), lambda z: np.where(z > 0, 1.0, np.exp(z))),
+}
+
+
+def _reference_gradients(coefs, intercepts, X, Y, activation, alpha):
+    f, f_prime = REFERENCE_ACTIVATIONS[activation]
+    zs, activations = [], [X]
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = activations[-1] @ W + b
+        zs.append(z)
+        if l < len(coefs) - 1:
+            activations.append(f(z))
+        else:  # softmax output
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            activations.append(e / e.sum(axis=1, keepdims=True))
+    n = X.shape[0]
+    delta = (activations[-1] - Y) / n  # softmax + cross-entropy
+    coef_grads, intercept_grads = [None] * len(coefs), [None] * len(coefs)
+    for l in reversed(range(len(coefs))):
+        coef_grads[l] = activations[l].T @ delta + alpha / n * coefs[l]
+        intercept_grads[l] = delta.sum(axis=0)
+        if l > 0:
+            delta = (delta @ coefs[l].T) * f_prime(zs[l - 1])
+    return coef_grads + intercept_grads  # the order of the flat vector
+
+
+class _ReferenceOptimizer:
+    def __init__(self, solver, momentum, nesterov, lr, beta_1=0.9, beta_2=0.999, eps=1e-8):
+        self.solver, self.momentum, self.nesterov, self.lr = solver, momentum, nesterov, lr
+        self.beta_1, self.beta_2, self.eps = beta_1, beta_2, eps
+        self.state, self.t = None, 0
+
+    def update(self, params, grads):
+        if self.state is None:
+            self.state = [[np.zeros_like(p) for p in params] for _ in range(2)]
+        self.t += 1
+        new = []
+        for p, g, m, v in zip(params, grads, *self.state):
+            if self.solver == "sgd":
+                m[...] = self.momentum * m - self.lr * g  # velocity
+                step = self.momentum * m - self.lr * g if self.nesterov else m
+            else:
+                m[...] = self.beta_1 * m + (1 - self.beta_1) * g
+                v[...] = self.beta_2 * v + (1 - self.beta_2) * g * g
+                m_hat = m / (1 - self.beta_1 ** self.t)
+                v_hat = v / (1 - self.beta_2 ** self.t)
+                # Kingma & Ba's "more efficient" ordering (end of their section
+                # 2), which scikit-learn uses too: epsilon is added to sqrt(v),
+                # not to sqrt(v_hat), i.e. to sqrt(v_hat) it adds eps / sqrt(1 - beta_2^t).
+                step = -self.lr * m_hat / (np.sqrt(v_hat)
+                                           + self.eps / np.sqrt(1 - self.beta_2 ** self.t))
+            new.append(p + step)
+        return new
+
+
+OPTIMIZERS = {
+    "sgd": dict(solver="sgd", momentum=0.0, nesterov=False),
+    "sgd-momentum": dict(solver="sgd", momentum=0.9, nesterov=False),
+    "sgd-nesterov": dict(solver="sgd", momentum=0.9, nesterov=True),
+    "adam": dict(solver="adam", momentum=0.0, nesterov=False),
+}
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+@pytest.mark.parametrize("activation", list(REFERENCE_ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_epoch_equals_reference_steps(activation, optimizer, dtype, rng):
+    from skmlp._training import run_epoch
+
+    spec, lr, alpha = OPTIMIZERS[optimizer], 0.05, 1e-3
+    objective = dict(OBJECTIVE, hidden_activation=activation, alpha=alpha)
+
+    def factory(n, dt):
+        return make_optimizer(spec["solver"], n, dt, learning_rate_init=lr,
+                              momentum=spec["momentum"], nesterovs_momentum=spec["nesterov"])
+
+    trainer = Trainer.initialize((4, 6, 5, 3), rng, dtype, factory, objective)
+    X, Y = _data(rng, n=25)
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    params = [p.astype(np.float64) for p in trainer.coefs + trainer.intercepts]
+    reference = _ReferenceOptimizer(lr=lr, **spec)
+    order = np.random.default_rng(3).permutation(25)
+    for _ in range(2):  # two epochs of batches 10, 10 and 5, shuffled
+        for start in range(0, 25, 10):
+            rows = order[start:start + 10]
+            grads = _reference_gradients(params[:3], params[3:], X[rows].astype(np.float64),
+                                         Y[rows].astype(np.float64), activation, alpha)
+            params = reference.update(params, grads)
+        run_epoch(trainer, X, Y, None, 10, _FixedOrder(order), shuffle=True)
+    tolerance = dict(rtol=1e-9, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-3, atol=1e-5)
+    for ours, theirs in zip(trainer.coefs + trainer.intercepts, params):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, theirs, **tolerance)
+
+
+class _FixedOrder:
+    """Stands in for the Generator: the same permutation every epoch."""
+
+    def __init__(self, order):
+        self.order = order
+
+    def permutation(self, n):
+        return self.order.copy()

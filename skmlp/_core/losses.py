@@ -29,16 +29,20 @@ from .activations import ACTIVATIONS
 
 
 def _clipped(A):
-    """``A`` clipped to ``[eps, 1 - eps]`` so that its logarithm is finite."""
-    eps = np.finfo(A.dtype).eps
-    return np.clip(A, eps, 1 - eps)
+    """A copy of ``A`` clipped to ``[eps, 1 - eps]``, so that its logarithm is finite."""
+    eps = _EPS[A.dtype]
+    clipped = np.maximum(A, eps)
+    return np.minimum(clipped, 1 - eps, out=clipped)
 
 
-def _weighted_sum(per_sample, sample_scale):
-    """``sum_i s_i * per_sample_i`` for ``per_sample`` of shape (n_samples,)."""
+_EPS = {np.dtype(t): np.finfo(t).eps for t in (np.float16, np.float32, np.float64)}
+
+
+def _weighted_total(terms, sample_scale):
+    """``sum_i s_i * sum_k terms_ik`` for ``terms`` of shape (n_samples, n_outputs)."""
     if np.ndim(sample_scale) == 0:
-        return float(per_sample.sum() * sample_scale)
-    return float(per_sample @ sample_scale[:, 0])
+        return float(np.add.reduce(terms, axis=None)) * sample_scale
+    return float(np.add.reduce(terms, axis=1) @ sample_scale[:, 0])
 
 
 def log_loss_value(Y, A, output_activation, sample_scale):
@@ -59,10 +63,17 @@ def log_loss_value(Y, A, output_activation, sample_scale):
     loss : float
     """
     A = _clipped(A)
-    log_likelihood = Y * np.log(A)
     if output_activation == "logistic":
-        log_likelihood += (1 - Y) * np.log1p(-A)
-    return -_weighted_sum(log_likelihood.sum(axis=1), sample_scale)
+        log_not_A = np.log1p(-A)  # log(1 - A)
+        # Y log A + (1 - Y) log(1 - A) = Y (log A - log(1 - A)) + log(1 - A)
+        log_likelihood = np.log(A, out=A)
+        log_likelihood -= log_not_A
+        log_likelihood *= Y
+        log_likelihood += log_not_A
+    else:
+        log_likelihood = np.log(A, out=A)
+        log_likelihood *= Y
+    return -_weighted_total(log_likelihood, sample_scale)
 
 
 def log_loss_delta(Y, A, output_activation, sample_scale, out):
@@ -110,7 +121,8 @@ def squared_error_value(Y, A, output_activation, sample_scale):
     loss : float
     """
     diff = A - Y
-    return 0.5 * _weighted_sum(np.einsum("ij,ij->i", diff, diff), sample_scale)
+    diff *= diff
+    return 0.5 * _weighted_total(diff, sample_scale)
 
 
 def squared_error_delta(Y, A, output_activation, sample_scale, out):

@@ -2,18 +2,18 @@
 
 Notation (rows are samples, as in scikit-learn)
 -----------------------------------------------
-===================================  =====================  ============================
-symbol                               code name              shape
-===================================  =====================  ============================
-``X = a^0``                          ``activations[0]``     ``(n_samples, n_features)``
-``W^l, b^l``                         ``coefs[l-1]``,        ``(n_in, n_out)``, ``(n_out,)``
-                                     ``intercepts[l-1]``
-``z^l = a^{l-1} W^l + b^l``          (in place)             ``(n_samples, n_out)``
-``a^l = f(z^l)``                     ``activations[l]``     ``(n_samples, n_out)``
-``delta^l = dC/dz^l``                ``deltas[l-1]``        ``(n_samples, n_out)``
-``dC/dW^l = (a^{l-1})^T delta^l``    ``coef_grads[l-1]``    ``(n_in, n_out)``
-``dC/db^l = sum_i delta^l_i``        ``intercept_grads[l-1]`` ``(n_out,)``
-===================================  =====================  ============================
+=================================  ========================  ===============================
+symbol                             code name                 shape
+=================================  ========================  ===============================
+``X = a^0``                        ``activations[0]``        ``(n_samples, n_features)``
+``W^l, b^l``                       ``coefs[l-1]``,           ``(n_in, n_out)``, ``(n_out,)``
+                                   ``intercepts[l-1]``
+``z^l = a^{l-1} W^l + b^l``        (in place)                ``(n_samples, n_out)``
+``a^l = f(z^l)``                   ``activations[l]``        ``(n_samples, n_out)``
+``delta^l = dC/dz^l``              ``deltas[l-1]``           ``(n_samples, n_out)``
+``dC/dW^l = (a^{l-1})^T delta^l``  ``coef_grads[l-1]``       ``(n_in, n_out)``
+``dC/db^l = sum_i delta^l_i``      ``intercept_grads[l-1]``  ``(n_out,)``
+=================================  ========================  ===============================
 
 ``C`` is the mean loss over the mini-batch, so the ``1/n`` of the mean is
 already inside the output delta ``delta^L`` (see :mod:`skmlp._core.losses`),
@@ -128,8 +128,22 @@ def _matmul(A, B, out=None):
     return np.matmul(A, B, out=out)
 
 
+class NonFiniteLayerInput(ValueError):
+    """The first layer's pre-activations are not finite (see :func:`forward`)."""
+
+
+def _checked_first_layer(X, W, b, out):
+    """``z^1 = X W + b``, raising :class:`NonFiniteLayerInput` if it is not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the inf and nan we look for
+        Z = _matmul(X, W, out=out)
+        Z += b
+        if not np.isfinite(np.add.reduce(Z, axis=None)):
+            raise NonFiniteLayerInput("the first layer's pre-activations are not finite")
+    return Z
+
+
 def forward(coefs, intercepts, X, hidden_activation, output_activation,
-            activations=None, dropout_masks=None):
+            activations=None, dropout_masks=None, check_input=False):
     """Compute the activations of every layer.
 
     Parameters
@@ -147,6 +161,13 @@ def forward(coefs, intercepts, X, hidden_activation, output_activation,
         One entry per hidden layer: ``None`` or an array of shape
         ``(n_samples, n_units)`` holding ``keep / (1 - p)``. The next layer
         receives ``a^l * mask``; ``activations[l]`` keeps the unmasked ``a^l``.
+    check_input : bool, default=False
+        Raise :class:`NonFiniteLayerInput` when ``z^1 = X W^1 + b^1`` is not
+        finite. If every entry of ``W^1`` is nonzero, a nan or inf anywhere in
+        a row of ``X`` makes that row of ``z^1`` non-finite, so this checks
+        ``X`` at the cost of ``(n_samples, n_units_1)`` elements instead of
+        ``(n_samples, n_features)``. (A finite ``X`` so large that ``z^1``
+        overflows raises too.)
 
     Returns
     -------
@@ -159,8 +180,15 @@ def forward(coefs, intercepts, X, hidden_activation, output_activation,
     n_layers = len(coefs)
     result, layer_inputs = [X], [X]
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
-        Z = _matmul(layer_inputs[l], W, out=None if activations is None else activations[l])
-        Z += b  # z^{l+1} = a^l W + b
+        out = None if activations is None else activations[l]
+        if l == 0 and check_input:
+            Z = _checked_first_layer(X, W, b, out)
+        elif l == 0:  # only the input can be sparse
+            Z = _matmul(X, W, out=out)
+            Z += b
+        else:
+            Z = np.matmul(layer_inputs[l], W, out=out)
+            Z += b  # z^{l+1} = a^l W + b
         is_output = l == n_layers - 1
         ACTIVATIONS[output_activation if is_output else hidden_activation].function(Z)
         result.append(Z)
@@ -199,11 +227,11 @@ def backward(coefs, activations, layer_inputs, output_delta, hidden_activation,
     delta = output_delta
     for l in range(len(coefs) - 1, -1, -1):
         # dC/dW = a^T delta and dC/db = sum_i delta_i: the last two equations.
-        if sp.issparse(layer_inputs[l]):
-            coef_grads[l][...] = layer_inputs[l].T @ delta
+        if l == 0 and sp.issparse(layer_inputs[0]):
+            coef_grads[0][...] = layer_inputs[0].T @ delta
         else:
             np.matmul(layer_inputs[l].T, delta, out=coef_grads[l])
-        np.sum(delta, axis=0, out=intercept_grads[l])
+        np.add.reduce(delta, axis=0, out=intercept_grads[l])
         if l == 0:
             break
         # delta^{l-1} = (delta^l W^T) * f'(z^{l-1}): the second equation.

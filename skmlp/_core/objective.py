@@ -34,6 +34,8 @@ class Workspace:
         units = list(layer_units)[1:]
         self._activations = [np.empty((capacity, u), dtype) for u in units]
         self._deltas = [np.empty((capacity, u), dtype) for u in units]
+        self._views = {}  # n_samples -> the lists view() returns
+        self._unpacked = {}  # id(flat) -> (flat, its per-layer views)
 
     def fits(self, n_samples, dtype):
         """Whether ``n_samples`` rows of ``dtype`` fit these buffers."""
@@ -47,8 +49,31 @@ class Workspace:
         activations, deltas : list of ndarray of shape (n_samples, n_units)
             One per layer ``1..L``.
         """
-        return ([a[:n_samples] for a in self._activations],
-                [d[:n_samples] for d in self._deltas])
+        if n_samples not in self._views:
+            if len(self._views) > 1:  # keep the full batch and one remainder
+                self._views.clear()
+            self._views[n_samples] = ([a[:n_samples] for a in self._activations],
+                                      [d[:n_samples] for d in self._deltas])
+        return self._views[n_samples]
+
+    def unpack(self, layout, flat):
+        """``layout.unpack(flat)``, remembered for the same ``flat`` array.
+
+        Training unpacks the same parameter and gradient vectors at every
+        step; building the per-layer views once saves that Python work. The
+        workspace keeps a reference to ``flat``, so its ``id`` stays unique.
+
+        Returns
+        -------
+        coefs, intercepts : list of ndarray
+            Views of ``flat``.
+        """
+        key = id(flat)
+        if key not in self._unpacked or self._unpacked[key][0] is not flat:
+            if len(self._unpacked) > 1:  # the parameters and the gradient
+                self._unpacked.clear()
+            self._unpacked[key] = (flat, layout.unpack(flat))
+        return self._unpacked[key][1]
 
 
 def sample_scale_and_norm(n_samples, sample_weight, dtype):
@@ -117,8 +142,8 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
     if workspace is None or not workspace.fits(n_samples, dtype):
         workspace = Workspace(layout.layer_units, n_samples, dtype)
     activation_buffers, delta_buffers = workspace.view(n_samples)
-    coefs, intercepts = layout.unpack(params)
-    coef_grads, intercept_grads = layout.unpack(grad)
+    coefs, intercepts = workspace.unpack(layout, params)
+    coef_grads, intercept_grads = workspace.unpack(layout, grad)
     sample_scale, norm = sample_scale_and_norm(n_samples, sample_weight, dtype)
 
     activations, layer_inputs = forward(
