@@ -360,3 +360,32 @@ def test_docstring_documents_every_parameter_and_fitted_attribute(small):
     fitted = {name for name in vars(clf) if name.endswith("_") and not name.startswith("_")}
     attributes = {a.name for a in doc["Attributes"]}
     assert fitted <= attributes, fitted - attributes
+
+
+def test_fit_makes_no_copy_of_X():
+    """Extra peak memory of fit stays far below X.nbytes (issue 4's budget: 25%).
+
+    What fit allocates besides X is per-batch buffers and a few copies of the
+    parameters and optimizer state (about 2 MB here, against 32 MB of X); a
+    single copy of X would exceed the budget four times over.
+    """
+    import gc
+    import tracemalloc
+
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=20_000, n_features=400, n_informative=20,
+                               n_classes=4, random_state=0)
+    X = X.astype(np.float32)
+    clf = MLPClassifier(hidden_layer_sizes=(64,), batch_size=200, max_iter=2, random_state=0)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.25 * X.nbytes, f"fit allocated {peak / X.nbytes:.0%} of X.nbytes"
+    assert clf.coefs_[0].dtype == np.float32
