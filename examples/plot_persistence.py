@@ -13,8 +13,9 @@ scikit-learn estimator, :class:`skmlp.MLPClassifier` can be saved with
     Loading a pickle or joblib file **runs code** chosen by whoever wrote the
     file: a malicious file can do anything your user account can. Only load
     files you created yourself or that come from a source you trust, and
-    never from an untrusted download or upload. Load them with the same
-    versions of skmlp, scikit-learn and NumPy that saved them.
+    never from an untrusted download or upload (for those, see skops at the
+    end). Load them with the same versions of skmlp, scikit-learn and NumPy
+    that saved them.
 """
 
 # %%
@@ -84,6 +85,39 @@ for start in range(0, 320, 32):
         model.partial_fit(X_train[start:start + 32], y_train[start:start + 32])
 print(f"n_iter_ {steps_before} -> {loaded.n_iter_}; same weights after the extra steps: "
       f"{all(np.array_equal(a, b) for a, b in zip(clf.coefs_, loaded.coefs_))}")
+
+# %%
+# Loading files from others: skops
+# ---------------------------------
+#
+# A file from someone else should not be loaded with joblib. The ``skops``
+# extra (``pip install "skmlp[skops]"``) saves the same network in a format
+# that :func:`skops.io.load` rebuilds without running code from the file: it
+# only creates objects of the types you list as trusted. The list below
+# covers every fitted :class:`~skmlp.MLPClassifier`: four of skmlp's classes
+# and its optimizer (``SGD`` here, ``Adam`` with ``solver='adam'``); NumPy's
+# and scikit-learn's types in the file are trusted by skops already.
+
+trusted = [
+    "skmlp._classifier.MLPClassifier",
+    "skmlp._training.Trainer",
+    "skmlp._training.History",
+    "skmlp._core.network.ParameterLayout",
+    "skmlp._core.optimizers.SGD",
+    "skmlp._core.optimizers.Adam",
+]
+try:
+    import skops.io as sio
+except ImportError:
+    print("skops is not installed (pip install \"skmlp[skops]\"): skipping the skops part.")
+else:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "classic_network.skops"
+        sio.dump(clf, path)
+        print(f"types skops does not trust by default: {sio.get_untrusted_types(file=path)}")
+        from_skops = sio.load(path, trusted=trusted)
+    print(f"identical predict_proba after loading with skops: "
+          f"{np.array_equal(from_skops.predict_proba(X_test), clf.predict_proba(X_test))}")
 
 # %%
 # Some held-out digits with the predictions of the loaded network and its
