@@ -201,11 +201,12 @@ class Trainer:
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_workspace"] = None  # buffers are scratch; not worth saving
-        del state["coefs"], state["intercepts"]
+        del state["coefs"], state["intercepts"], state["grad"]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.grad = np.zeros_like(self.params)
         self.coefs, self.intercepts = self.layout.unpack(self.params)
 
     def owns(self, coefs, intercepts):

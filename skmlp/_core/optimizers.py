@@ -82,6 +82,15 @@ class SGD:
         else:
             params += self.velocity
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_step"]  # scratch: rebuilt on load, not saved
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._step = np.empty_like(self.velocity)
+
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``)."""
         if learning_rate_init != self.learning_rate_init:
@@ -184,6 +193,15 @@ class Adam:
         np.divide(m, s, out=s)
         s *= eta_t
         params -= s
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_scratch"]  # scratch: rebuilt on load, not saved
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = np.empty_like(self.first_moment)
 
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``)."""
