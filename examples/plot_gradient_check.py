@@ -71,7 +71,7 @@ with np.printoptions(precision=1):
 # (``loss="squared_error"``), at trained weights and with an L2 penalty
 # (``alpha=1e-3``), whose gradient backpropagation must include too. ReLU and
 # leaky ReLU have a kink at 0; a finite difference that straddles a kink can
-# disagree, but with ``eps=1e-6`` that is rare.
+# disagree, but with the default ``eps=1e-5`` that is rare.
 
 activations = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"]
 losses = ["log_loss", "squared_error"]

@@ -156,7 +156,7 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 
     n_iter_ : int

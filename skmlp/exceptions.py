@@ -8,15 +8,27 @@ __all__ = ["DivergenceWarning", "InconsistentVersionWarning", "TrainingInterrupt
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the weights became non-finite.
 
-    The model keeps its last finite weights; a smaller ``learning_rate_init``
-    usually helps.
+    Emitted by the stochastic solvers ('sgd' and 'adam') when a mini-batch loss
+    is not finite, when a weight or bias is not finite or so large that the
+    next forward pass would overflow, or when the final network gives
+    non-finite outputs. ``fit`` then keeps the weights from the start of the
+    epoch with the lowest training loss (with ``early_stopping=True``, those
+    of the best validation epoch); ``partial_fit`` undoes its step. A smaller
+    ``learning_rate_init`` usually helps.
+
+    A subclass of :class:`sklearn.exceptions.ConvergenceWarning`, so a filter
+    that silences convergence warnings silences this one too.
     """
 
 
 class TrainingInterruptedWarning(UserWarning):
-    """Training was interrupted (Ctrl-C) and stopped after a whole mini-batch.
+    """``fit`` was interrupted with Ctrl-C and stopped early.
 
-    The model is usable and keeps the weights it had when training stopped.
+    The first Ctrl-C lets the mini-batch in progress finish, and ``fit``
+    returns with the weights after it; a second Ctrl-C stops at once and
+    discards the epoch in progress. Either way the model is usable and can be
+    trained further (``warm_start=True`` or ``partial_fit``). Only the
+    stochastic solvers ('sgd' and 'adam') defer Ctrl-C this way.
     """
 
 
@@ -28,9 +40,9 @@ class InconsistentVersionWarning(UserWarning):
     estimator_name : str
         Class of the loaded estimator.
     original_version : str
-        skmlp version that saved it.
+        The version of skmlp that saved it.
     current_version : str
-        skmlp version that loaded it.
+        The version of skmlp that loaded it.
     """
 
     def __init__(self, *, estimator_name, original_version, current_version):

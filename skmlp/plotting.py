@@ -2,10 +2,10 @@
 
 The classes follow scikit-learn's *Display* convention (see e.g.
 :class:`sklearn.metrics.ConfusionMatrixDisplay`): the constructor stores the
-data to draw, :meth:`plot` draws it and returns the display with the matplotlib
+data to draw, ``plot`` draws it and returns the display with the matplotlib
 objects as attributes ending in ``_`` (``figure_``, ``ax_``, ...), and the
 class method ``from_estimator`` reads a fitted estimator and calls
-:meth:`plot`.
+``plot``.
 
 matplotlib is an optional dependency (``pip install "skmlp[plot]"``). This
 module imports it only inside the functions that draw, so importing
