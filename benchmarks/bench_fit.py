@@ -494,8 +494,10 @@ def check_targets(configs, scale):
                           v is not None and v >= PROBA_TARGET))
     for name in CONFIGS:
         v = configs.get(name, {}).get("accuracy_diff")
-        out.append(target(f"{name}: accuracy within {100 * ACCURACY_TOLERANCE} pt of sklearn", v,
-                          v is not None and abs(v) <= ACCURACY_TOLERANCE))
+        # The target bounds how far skmlp may fall *below* scikit-learn; being
+        # more accurate meets it.
+        out.append(target(f"{name}: accuracy at most {100 * ACCURACY_TOLERANCE} pt below sklearn",
+                          v, v is not None and v >= -ACCURACY_TOLERANCE))
     v = (scale or {}).get("skmlp_extra_fraction")
     out.append(target(f"scale: skmlp extra peak memory < {MEMORY_TARGET:.0%} of X.nbytes", v,
                       v is not None and v < MEMORY_TARGET))

@@ -88,3 +88,23 @@ def test_log_activation_is_finite_where_the_probability_underflows(name, rng):
 def test_log_activation_rejects_other_names():
     with pytest.raises(ValueError, match="logistic"):
         log_activation("relu", np.zeros((1, 1)))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (200, 10), (500, 3), (300, 40), (1, 1)],
+                         ids=["short", "tall-narrow", "binary-like", "wide", "single"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_row_reductions_on_every_shape(shape, dtype, rng):
+    # softmax takes the row max and row sum column by column for tall, narrow
+    # inputs and with one reduction otherwise: both must give the same as the
+    # textbook formula, with extreme entries in some rows.
+    Z = rng.normal(scale=5, size=shape)
+    Z[::7, -1] = 1e4
+    Z[1::7, 0] = -1e4
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    reference = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = ACTIVATIONS["softmax"].function(Z.astype(dtype))
+    assert A.dtype == dtype
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(A, reference, rtol=rtol, atol=1e-30)

@@ -118,12 +118,34 @@ def _elu_derivative(A, delta):
     return np.multiply(delta, slope, out=delta)
 
 
+def _row_max(Z):
+    """The maximum of each row of ``Z``, shape ``(n_samples, 1)``.
+
+    NumPy reduces along a short last axis slowly (about 40 ns a row for 10
+    columns); for a tall, narrow ``Z`` such as the output of a classifier, a
+    running maximum over the columns is several times faster.
+    """
+    n_samples, n_units = Z.shape
+    if n_units > 32 or n_samples < 8 * n_units:
+        return np.maximum.reduce(Z, axis=1, keepdims=True)
+    result = Z[:, 0].copy()
+    for k in range(1, n_units):
+        np.maximum(result, Z[:, k], out=result)
+    return result[:, np.newaxis]
+
+
+def _row_sum(Z):
+    """The sum of each row of ``Z``, shape ``(n_samples, 1)``: a product with a
+    column of ones, which BLAS does faster than a reduction along short rows."""
+    return Z @ np.ones((Z.shape[1], 1), dtype=Z.dtype)
+
+
 def _softmax(Z):
     # Subtracting the row maximum makes every exponent <= 0 (no overflow for
     # inputs like +-1e4) and the largest term exactly 1 (no division by 0).
-    Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
+    Z -= _row_max(Z)
     np.exp(Z, out=Z)
-    Z /= np.add.reduce(Z, axis=1, keepdims=True)
+    Z /= _row_sum(Z)
     return Z
 
 
