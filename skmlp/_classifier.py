@@ -448,6 +448,34 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[(proba[:, 0] > 0.5).astype(np.intp)]
         return self.classes_[np.argmax(proba, axis=1)]
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the given test data and labels.
+
+        For multilabel targets this is the subset accuracy: a row counts only
+        when every label is predicted correctly.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; checked like those of ``fit`` (finite,
+            non-negative, one per row).
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to ``y``.
+        """
+        if sample_weight is not None:
+            # Checked here so that every supported scikit-learn rejects NaN,
+            # inf, negative or misshapen weights (accuracy_score checks them
+            # only from 1.8 on).
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __getstate__(self):
         state = super().__getstate__()
         state["_skmlp_version"] = __version__
@@ -527,9 +555,16 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                              f"{self.classes_.tolist()}; y has {labels.tolist()}.")
 
     def _check_sample_weight(self, sample_weight, X):
+        """Finite, non-negative weights of the right length, not all zero."""
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
+        # scikit-learn >= 1.9 rejects all-zero weights itself; older releases
+        # let them through, and the weighted mean would divide by zero.
+        if not np.any(sample_weight):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        return sample_weight
 
     def _with_class_weight(self, sample_weight, y, dtype, partial):
         """Multiply the sample weights by the weights of their classes."""
