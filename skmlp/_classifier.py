@@ -14,18 +14,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._available_if import available_if
-from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._core.activations import HIDDEN_ACTIVATIONS, log_activation
 from ._core.losses import LOSSES
@@ -34,6 +27,13 @@ from ._core.optimizers import LEARNING_RATE_SCHEDULES
 from ._docstring import CLASSIFIER_DOC
 from ._callbacks import FitHooks
 from ._lbfgs import fit_lbfgs
+from ._targets import (
+    check_labels,
+    check_sample_weight,
+    fit_label_binarizer,
+    ravel_column,
+    with_class_weight,
+)
 from ._training import (
     Trainer,
     TrainingDiverged,
@@ -53,13 +53,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 _ACCEPTED_SPARSE = ["csr", "csc"]
 _FLOAT_DTYPES = (np.float64, np.float32)
-
-
-def _ravel_column(y):
-    """A column vector y of shape (n_samples, 1) becomes 1-D, with a warning."""
-    if y.ndim == 2 and y.shape[1] == 1:
-        return column_or_1d(y, warn=True)
-    return y
 
 
 class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -173,13 +166,14 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         continuing = self.warm_start and hasattr(self, "_trainer")
         X, y = validate_data(self, X, y, accept_sparse=_ACCEPTED_SPARSE,
                              dtype=_FLOAT_DTYPES, multi_output=True, reset=not continuing)
-        y = _ravel_column(y)
-        sample_weight = self._check_sample_weight(sample_weight, X)
+        y = ravel_column(y)
+        sample_weight = check_sample_weight(sample_weight, X)
         if continuing:
-            self._check_labels(y, same_classes=True)
+            check_labels(self._label_binarizer, y, same_classes=True)
         else:
             self._fit_labels(y)
-        sample_weight = self._with_class_weight(sample_weight, y, X.dtype, partial=False)
+        sample_weight = with_class_weight(self.class_weight, self._label_binarizer,
+                                          sample_weight, y, X.dtype)
         Y = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
         rng = self._rng()
         if continuing:
@@ -310,8 +304,8 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         X, y = validate_data(self, X, y, accept_sparse=_ACCEPTED_SPARSE,
                              dtype=_FLOAT_DTYPES, multi_output=True, reset=first_call)
-        y = _ravel_column(y)
-        sample_weight = self._check_sample_weight(sample_weight, X)
+        y = ravel_column(y)
+        sample_weight = check_sample_weight(sample_weight, X)
         if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit, which sees one "
@@ -325,7 +319,7 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     f"classes={unique_labels(classes).tolist()} differs from the classes "
                     f"of the earlier calls, {self.classes_.tolist()}."
                 )
-            self._check_labels(y)
+            check_labels(self._label_binarizer, y)
             self._sync_trainer()
             self._check_architecture(X.shape[1])
         if first_call:
@@ -334,7 +328,8 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         trainer = self._trainer
         X = X.astype(trainer.params.dtype, copy=False)
         Y = self._label_binarizer.transform(y).astype(trainer.params.dtype, copy=False)
-        sample_weight = self._with_class_weight(sample_weight, y, X.dtype, partial=True)
+        sample_weight = with_class_weight(self.class_weight, self._label_binarizer,
+                                          sample_weight, y, X.dtype)
         trainer.objective = self._objective()
         trainer.dropout = self._dropout_rates()
         trainer.optimizer.set_learning_rate_init(self.learning_rate_init)
@@ -513,73 +508,10 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _fit_labels(self, y, classes=None):
         """Learn the label encoding (classes_, out_activation_) from y or classes."""
-        target_type = type_of_target(y, input_name="y")
-        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(
-                f"Unknown label type: {target_type!r}. MLPClassifier needs class labels "
-                "(binary or multiclass) or a 0/1 multilabel indicator matrix."
-            )
-        binarizer = LabelBinarizer()
-        if classes is not None and target_type != "multilabel-indicator":
-            binarizer.fit(np.asarray(classes))
-            unknown = np.setdiff1d(unique_labels(y), binarizer.classes_)
-            if unknown.size:
-                raise ValueError(f"y has labels {unknown.tolist()} that are not in classes "
-                                 f"{binarizer.classes_.tolist()}.")
-        else:
-            binarizer.fit(y)
-        if len(binarizer.classes_) < 2:
-            raise ValueError(
-                "MLPClassifier needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {binarizer.classes_.tolist()[0]!r}."
-            )
+        binarizer = fit_label_binarizer(y, classes)
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
-        multiclass = binarizer.y_type_ == "multiclass"
-        self.out_activation_ = "softmax" if multiclass else "logistic"
-
-    def _check_labels(self, y, same_classes=False):
-        """Check that y fits the label encoding learnt before."""
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
-                raise ValueError(f"y must be a 0/1 indicator matrix with {len(self.classes_)} "
-                                 "columns, as when the model was first fitted.")
-            return
-        labels = unique_labels(y)
-        unknown = np.setdiff1d(labels, self.classes_)
-        if unknown.size:
-            raise ValueError(f"y has labels {unknown.tolist()} that are not in classes_ "
-                             f"{self.classes_.tolist()}.")
-        if same_classes and len(labels) != len(self.classes_):
-            raise ValueError(f"warm_start=True needs the same classes as before, "
-                             f"{self.classes_.tolist()}; y has {labels.tolist()}.")
-
-    def _check_sample_weight(self, sample_weight, X):
-        """Finite, non-negative weights of the right length, not all zero."""
-        if sample_weight is None:
-            return None
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
-                                             ensure_non_negative=True)
-        # scikit-learn >= 1.9 rejects all-zero weights itself; older releases
-        # let them through, and the weighted mean would divide by zero.
-        if not np.any(sample_weight):
-            raise ValueError("Sample weights must contain at least one non-zero number.")
-        return sample_weight
-
-    def _with_class_weight(self, sample_weight, y, dtype, partial):
-        """Multiply the sample weights by the weights of their classes."""
-        if self.class_weight is None:
-            return sample_weight
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            raise ValueError("class_weight is not supported for multilabel targets; "
-                             "use sample_weight instead.")
-        if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(f"class_weight has classes {sorted(unknown, key=str)} that "
-                                 f"are not in classes_ {self.classes_.tolist()}.")
-        class_weight = compute_sample_weight(self.class_weight, y).astype(dtype)
-        return class_weight if sample_weight is None else sample_weight * class_weight
+        self.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
 
     def _dropout_rates(self):
         """One dropout probability per hidden layer."""
