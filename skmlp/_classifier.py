@@ -484,6 +484,11 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 current_version=__version__))
         super().__setstate__(state)
 
+    def __sklearn_is_fitted__(self):
+        # check_is_fitted otherwise scans every attribute for a trailing "_",
+        # about 40 us of each prediction on a small network.
+        return hasattr(self, "_trainer")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
