@@ -36,6 +36,7 @@ from ._targets import (
 )
 from ._training import (
     Trainer,
+    configure_optimizer,
     TrainingDiverged,
     TrainingInterrupted,
     make_optimizer,
@@ -197,20 +198,32 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         except TrainingDiverged as reason:
             converged, category = False, DivergenceWarning
             restored = getattr(reason, "restored_epoch", trainer.history.n_iter)
+            kept = self._best_validation_weights() or (
+                f"the weights it had before epoch {restored + 1}, the epoch with the lowest "
+                "training loss")
             message = (f"Training diverged in epoch {trainer.history.n_iter + 1}: {reason}. "
-                       f"The model keeps the weights it had before epoch {restored + 1}, "
-                       "the epoch with the lowest training loss. Try a smaller "
-                       f"learning_rate_init (now {self.learning_rate_init}).")
+                       f"The model keeps {kept}. Try a smaller learning_rate_init "
+                       f"(now {self.learning_rate_init}).")
         except TrainingInterrupted:
             converged, category = False, TrainingInterruptedWarning
+            kept = self._best_validation_weights() or "the weights of the last completed mini-batch"
             message = (f"Training interrupted (KeyboardInterrupt) after {trainer.history.n_iter} "
-                       "whole epochs; the model keeps the weights of the last completed "
-                       "mini-batch and can be used or trained further.")
+                       f"whole epochs; the model keeps {kept} and can be used or trained "
+                       "further.")
         self._publish()
         hooks.close()
         if not converged:
             warnings.warn(message, category)
         return self
+
+    def _best_validation_weights(self):
+        """With early stopping, which weights a stopped fit keeps (else None)."""
+        if not self.early_stopping or self.solver == "lbfgs":
+            return None
+        scores = self._trainer.history.validation_scores
+        if not scores:
+            return "its initial weights (no epoch was completed)"
+        return f"the weights of its best validation epoch ({int(np.argmax(scores)) + 1})"
 
     def _fit_stochastic(self, X, Y, y, sample_weight, rng, hooks):
         trainer = self._trainer
@@ -259,7 +272,7 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     @available_if(_check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Take exactly one optimizer step on the mini-batch ``(X, y)``.
 
         Unlike scikit-learn's ``MLPClassifier.partial_fit``, which runs one
@@ -273,12 +286,12 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The mini-batch.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Its labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear. Required on the first call
             (unless the model was fitted before); if given later it must be
             the same.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows in the mean.
 
         Returns
         -------
@@ -332,7 +345,11 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                                           sample_weight, y, X.dtype)
         trainer.objective = self._objective()
         trainer.dropout = self._dropout_rates()
-        trainer.optimizer.set_learning_rate_init(self.learning_rate_init)
+        # The optimizer follows the current parameters (set_params between
+        # calls), keeping its state (velocity, moments) while the solver stays.
+        trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver,
+                                                trainer.layout.n_params, trainer.params.dtype,
+                                                **self._optimizer_params())
         checkpoint = trainer.checkpoint()
         try:
             loss = trainer.step(X, Y, sample_weight)
@@ -340,6 +357,7 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 raise TrainingDiverged("the weights became non-finite or too large")
         except TrainingDiverged as reason:
             trainer.rollback(checkpoint)
+            self._publish()  # after a first call: the initial weights, n_iter_ = 0
             warnings.warn(f"partial_fit diverged: {reason}. The step was undone; try a "
                           f"smaller learning_rate_init (now {self.learning_rate_init}).",
                           DivergenceWarning)
@@ -533,15 +551,16 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return dict(hidden_activation=self.activation, output_activation=self.out_activation_,
                     loss=self.loss, alpha=self.alpha)
 
+    def _optimizer_params(self):
+        return dict(learning_rate_init=self.learning_rate_init, momentum=self.momentum,
+                    nesterovs_momentum=self.nesterovs_momentum,
+                    learning_rate=self.learning_rate, power_t=self.power_t,
+                    beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+
     def _new_optimizer(self, n_params, dtype):
         if self.solver == "lbfgs":
             return None  # scipy's L-BFGS keeps its own state
-        return make_optimizer(
-            self.solver, n_params, dtype, learning_rate_init=self.learning_rate_init,
-            momentum=self.momentum, nesterovs_momentum=self.nesterovs_momentum,
-            learning_rate=self.learning_rate, power_t=self.power_t, beta_1=self.beta_1,
-            beta_2=self.beta_2, epsilon=self.epsilon,
-        )
+        return make_optimizer(self.solver, n_params, dtype, **self._optimizer_params())
 
     def _new_trainer(self, n_features, n_outputs, dtype, rng):
         layer_units = [n_features, *self._hidden_sizes(), n_outputs]

@@ -133,10 +133,16 @@ def with_class_weight(class_weight, binarizer, sample_weight, y, dtype):
     if binarizer.y_type_ == "multilabel-indicator":
         raise ValueError("class_weight is not supported for multilabel targets; "
                          "use sample_weight instead.")
+    classes = binarizer.classes_
     if isinstance(class_weight, dict):
-        unknown = set(class_weight) - set(binarizer.classes_.tolist())
+        unknown = set(class_weight) - set(classes.tolist())
         if unknown:
             raise ValueError(f"class_weight has classes {sorted(unknown, key=str)} that "
-                             f"are not in classes_ {binarizer.classes_.tolist()}.")
-    weights = compute_sample_weight(class_weight, y).astype(dtype)
+                             f"are not in classes_ {classes.tolist()}.")
+        # Looked up against classes_, not the classes present in y, so that a
+        # partial_fit mini-batch may lack some of the classes in the dict.
+        per_class = np.array([class_weight.get(c, 1.0) for c in classes.tolist()], dtype=dtype)
+        weights = per_class[np.searchsorted(classes, y)]
+    else:  # 'balanced', from the frequencies in y
+        weights = compute_sample_weight(class_weight, y).astype(dtype)
     return weights if sample_weight is None else sample_weight * weights

@@ -82,6 +82,41 @@ def make_optimizer(solver, n_params, dtype, *, learning_rate_init, momentum=0.9,
     raise ValueError(f"no stochastic optimizer named {solver!r}")
 
 
+def configure_optimizer(optimizer, solver, n_params, dtype, **hyper):
+    """``optimizer`` set to the hyper-parameters ``hyper``, or a new one for ``solver``.
+
+    Used between ``partial_fit`` calls, so that ``set_params`` takes effect:
+    an optimizer of the kind ``solver`` asks for keeps its state (SGD's
+    velocity and schedule, Adam's moments and step count) and takes the new
+    hyper-parameters; otherwise (another solver, or none yet, as after an
+    L-BFGS fit) a new optimizer starts from zero state.
+
+    Parameters
+    ----------
+    optimizer : SGD, Adam or None
+    solver : {'sgd', 'adam'}
+    n_params : int
+    dtype : dtype
+    **hyper
+        The keyword arguments of :func:`make_optimizer`.
+
+    Returns
+    -------
+    optimizer : SGD or Adam
+    """
+    kind = {"sgd": SGD, "adam": Adam}[solver]
+    if not isinstance(optimizer, kind):
+        return make_optimizer(solver, n_params, dtype, **hyper)
+    optimizer.set_learning_rate_init(hyper["learning_rate_init"])
+    if solver == "sgd":
+        optimizer.momentum, optimizer.nesterov = hyper["momentum"], hyper["nesterovs_momentum"]
+        optimizer.schedule, optimizer.power_t = hyper["learning_rate"], hyper["power_t"]
+    else:
+        optimizer.beta_1, optimizer.beta_2 = hyper["beta_1"], hyper["beta_2"]
+        optimizer.epsilon = hyper["epsilon"]
+    return optimizer
+
+
 @dataclass
 class History:
     """What training has seen so far, carried across calls.
@@ -401,6 +436,8 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard=None
             X_batch, Y_batch = _gather(X, rows, X_buffer), _gather(Y, rows, Y_buffer)
             w_batch = None if sample_weight is None else sample_weight[rows]
         batch_weight = stop - start if w_batch is None else float(w_batch.sum())
+        if batch_weight == 0:  # all its weights are zero: no gradient, no step
+            continue
         try:
             weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
             if guard is not None:
@@ -409,7 +446,9 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard=None
             stop_reason.rows_done = stop if isinstance(stop_reason, TrainingInterrupted) else start
             raise
         total_weight += batch_weight
-    return weighted_loss / total_weight
+    # nan when every row of the epoch had zero weight (possible only in the
+    # training part of an early-stopping split): no loss was measured.
+    return weighted_loss / total_weight if total_weight else math.nan
 
 
 class EpochHooks:

@@ -43,9 +43,12 @@ def check_gradients(estimator, X, y, *, sample_weight=None, eps=1e-5, max_params
     architecture) on ``(X, y)`` is differentiated twice, in float64: once by
     skmlp's backward pass, and once numerically, one parameter at a time,
     ``(C(p + eps) - C(p - eps)) / (2 eps)``, which only evaluates the loss.
-    A fitted estimator is checked at its fitted weights; an unfitted one at
-    the initial weights its ``random_state`` gives. Dropout is left out (the
-    check needs a deterministic loss).
+    A fitted estimator is checked at its fitted weights, with the loss,
+    ``alpha`` and activations it was fitted with (parameters changed with
+    ``set_params`` since then take effect at the next fit); an unfitted one
+    at the initial weights its ``random_state`` gives. Dropout is left out
+    (the check needs a deterministic loss), and so is ``class_weight``: pass
+    the per-row weights as ``sample_weight`` to check a weighted loss.
 
     Parameters
     ----------

@@ -95,6 +95,110 @@ def test_set_params_learning_rate_between_partial_fit_calls_takes_effect(small):
     np.testing.assert_allclose(clf._trainer.params, before - 0.05 * grad, rtol=1e-12, atol=1e-15)
 
 
+def _one_sgd_step_from(clf, X, y, learning_rate):
+    """The parameters one plain SGD step from ``clf``'s current ones would reach."""
+    trainer = clf._trainer
+    Y = clf._label_binarizer.transform(y).astype(float)
+    _, grad = loss_and_gradient(trainer.params.copy(), trainer.layout, X, Y, **trainer.objective)
+    return trainer.params - learning_rate * grad
+
+
+def test_set_params_momentum_between_partial_fit_calls_takes_effect(small):
+    # After steps with momentum 0.9, setting momentum=0 makes the next step a
+    # plain gradient step: the velocity built up so far no longer enters.
+    X, y = small
+    clf = MLPClassifier(solver="sgd", momentum=0.9, alpha=0.0, learning_rate_init=0.1,
+                        random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    expected = _one_sgd_step_from(clf, X, y, 0.1)
+    clf.set_params(momentum=0.0).partial_fit(X, y)
+    np.testing.assert_allclose(clf._trainer.params, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_partial_fit_after_an_lbfgs_fit_with_a_stochastic_solver(small):
+    X, y = small
+    clf = MLPClassifier(solver="lbfgs", max_iter=20, alpha=0.0, random_state=0).fit(X, y)
+    assert not hasattr(clf, "partial_fit")  # hidden, as in scikit-learn
+    clf.set_params(solver="sgd", momentum=0.0, learning_rate_init=0.2)
+    expected = _one_sgd_step_from(clf, X[:30], y[:30], 0.2)
+    clf.partial_fit(X[:30], y[:30])
+    np.testing.assert_allclose(clf._trainer.params, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_switching_solver_between_partial_fit_calls(small):
+    X, y = small
+    clf = MLPClassifier(solver="adam", alpha=0.0, random_state=0).partial_fit(
+        X, y, classes=[0, 1, 2])
+    clf.set_params(solver="sgd", momentum=0.0, learning_rate_init=0.3)
+    expected = _one_sgd_step_from(clf, X, y, 0.3)
+    clf.partial_fit(X, y)
+    np.testing.assert_allclose(clf._trainer.params, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_new_learning_rate_init_scales_a_decayed_invscaling_rate(small):
+    X, y = small
+    clf = MLPClassifier(solver="sgd", learning_rate="invscaling", learning_rate_init=0.5,
+                        power_t=0.5, momentum=0.0, alpha=0.0, random_state=0)
+    for _ in range(4):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    decayed = clf._trainer.optimizer.learning_rate
+    assert decayed == pytest.approx(0.5 / (clf.t_ + 1) ** 0.5)
+    # Lowering the initial rate five-fold makes the next step five times
+    # shorter than the decayed one; it does not jump back up to 0.1.
+    expected = _one_sgd_step_from(clf, X, y, decayed / 5)
+    clf.set_params(learning_rate_init=0.1).partial_fit(X, y)
+    np.testing.assert_allclose(clf._trainer.params, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_partial_fit_signature_matches_scikit_learn():
+    import inspect
+
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    ours = list(inspect.signature(MLPClassifier.partial_fit).parameters)
+    theirs = list(inspect.signature(SkMLP.partial_fit).parameters)
+    assert ours == theirs
+
+
+def test_class_weight_dict_in_partial_fit_batches_missing_a_class(small):
+    # The dict names class 2; a mini-batch without class 2 still trains, and
+    # each row's weight is looked up in the dict (absent classes weigh 1).
+    X, y = small
+    rows = np.flatnonzero(y != 2)[:20]
+    clf = MLPClassifier(class_weight={0: 3.0, 2: 5.0}, solver="sgd", momentum=0.0,
+                        random_state=0).partial_fit(X[:10], y[:10], classes=[0, 1, 2])
+    twin = clone(clf).set_params(class_weight=None).partial_fit(X[:10], y[:10],
+                                                                classes=[0, 1, 2],
+                                                                sample_weight=np.where(
+                                                                    y[:10] == 0, 3.0,
+                                                                    np.where(y[:10] == 2, 5.0,
+                                                                             1.0)))
+    clf.partial_fit(X[rows], y[rows])
+    twin.partial_fit(X[rows], y[rows], sample_weight=np.where(y[rows] == 0, 3.0, 1.0))
+    for W, W_twin in zip(clf.coefs_, twin.coefs_):
+        np.testing.assert_allclose(W, W_twin, rtol=1e-12)
+
+
+def test_mini_batches_of_zero_weight_are_skipped(small):
+    # Rows 0-9 weigh nothing and form the first mini-batch (no shuffling): fit
+    # takes the same steps as on the other rows alone, with no warning, even
+    # with an L2 penalty (whose normaliser would be the batch's zero weight).
+    X, y = small
+    w = np.ones(len(y))
+    w[:10] = 0.0
+    params = dict(solver="sgd", batch_size=10, shuffle=False, alpha=1e-3, max_iter=3,
+                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = MLPClassifier(**params).fit(X, y, sample_weight=w)
+        rest = MLPClassifier(**params).fit(X[10:], y[10:])
+    for W, W_rest in zip(weighted.coefs_, rest.coefs_):
+        np.testing.assert_allclose(W, W_rest, rtol=1e-10)
+    np.testing.assert_allclose(weighted.loss_curve_, rest.loss_curve_, rtol=1e-10)
+
+
 def test_fit_reaches_scikit_learn_quality_on_digits(digits):
     from sklearn.neural_network import MLPClassifier as SkMLP
 

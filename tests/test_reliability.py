@@ -165,6 +165,35 @@ def test_partial_fit_divergence_undoes_the_step():
     assert all(np.isfinite(W).all() for W in clf.coefs_)
 
 
+def test_first_partial_fit_that_diverges_leaves_a_usable_model():
+    # A step of about 1e100 * 1e10: weights far beyond what a forward pass survives.
+    clf = MLPClassifier(hidden_layer_sizes=(20,), solver="sgd", momentum=0.0,
+                        learning_rate_init=1e100, random_state=0)
+    with pytest.warns(DivergenceWarning, match="The step was undone"):
+        clf.partial_fit(X * 1e10, y, classes=[0, 1])
+    assert clf.n_iter_ == 0 and clf.t_ == 0
+    assert np.isfinite(clf.predict_proba(X)).all()  # the initial weights
+
+
+def test_divergence_with_early_stopping_names_the_kept_epoch():
+    # With early stopping the best validation epoch is kept, not the start of
+    # the epoch with the lowest training loss: the warning says which.
+    X_big = np.tile(X, (5, 1)) * 1e3
+    y_big = np.tile(y, 5)
+    clf = MLPClassifier(hidden_layer_sizes=(50, 50), activation="identity", solver="sgd",
+                        momentum=0.9, learning_rate_init=1e10, max_iter=50, early_stopping=True,
+                        n_iter_no_change=50, random_state=0)
+    with pytest.warns(DivergenceWarning) as record:
+        clf.fit(X_big, y_big)
+    message = str(record[0].message)
+    if clf.validation_scores_:
+        best = int(np.argmax(clf.validation_scores_)) + 1
+        assert f"best validation epoch ({best})" in message
+    else:
+        assert "initial weights" in message
+    assert "lowest training loss" not in message
+
+
 # ----------------------------------------------------------- interruption
 class InterruptAfter:
     """A callback that presses Ctrl-C (SIGINT) at the end of an epoch."""

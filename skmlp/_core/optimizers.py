@@ -92,10 +92,15 @@ class SGD:
         self._step = np.empty_like(self.velocity)
 
     def set_learning_rate_init(self, learning_rate_init):
-        """Take a new initial learning rate (e.g. after ``set_params``)."""
+        """Take a new initial learning rate (e.g. after ``set_params``).
+
+        The current rate is scaled by the same factor, so a schedule that has
+        already lowered it ('invscaling', 'adaptive') goes on from the
+        correspondingly scaled value instead of starting over.
+        """
         if learning_rate_init != self.learning_rate_init:
+            self.learning_rate *= learning_rate_init / self.learning_rate_init
             self.learning_rate_init = learning_rate_init
-            self.learning_rate = learning_rate_init
 
     def iteration_ends(self, n_samples_seen):
         """Apply the schedule after a pass (an epoch, or a partial_fit step).
