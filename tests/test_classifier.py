@@ -38,8 +38,10 @@ def small():
 # ---------------------------------------------------------------- training
 def test_partial_fit_is_exactly_one_sgd_step(small):
     X, y = small
+    # batch_size=4 < 15 rows: an epoch of mini-batches (scikit-learn's partial_fit)
+    # would take four steps here, and fail this test.
     clf = MLPClassifier(hidden_layer_sizes=(5, 4), solver="sgd", momentum=0.0, alpha=0.0,
-                        learning_rate_init=0.3, random_state=0)
+                        learning_rate_init=0.3, batch_size=4, random_state=0)
     clf.partial_fit(X[:10], y[:10], classes=np.unique(y))
     trainer = clf._trainer
     before = trainer.params.copy()
@@ -49,7 +51,9 @@ def test_partial_fit_is_exactly_one_sgd_step(small):
     after = np.concatenate([c.ravel() for c in clf.coefs_] + list(clf.intercepts_))
     np.testing.assert_allclose(after, before - 0.3 * grad, rtol=1e-12, atol=1e-15)
     assert clf.n_iter_ == 2 and clf.t_ == 25 and clf.loss_curve_ == []
-    assert np.isfinite(clf.loss_) and clf.best_loss_ <= clf.loss_
+    # loss_ is the loss of this step's mini-batch, before the update.
+    loss_before, _ = loss_and_gradient(before, trainer.layout, X[10:25], Y, **trainer.objective)
+    assert clf.loss_ == pytest.approx(loss_before, rel=1e-12)
 
 
 def test_partial_fit_needs_classes_on_the_first_call(small):
@@ -344,11 +348,15 @@ def test_predict_log_proba_is_the_log_of_predict_proba(small):
 def test_predictions_are_thread_safe(digits):
     X_train, X_test, y_train, _ = digits
     clf = MLPClassifier(max_iter=5, random_state=0).fit(X_train, y_train)
-    serial = clf.predict_proba(X_test)
+    # A different input per call (rolled rows), so that a shared scratch buffer
+    # would mix the results of concurrent calls; copies of each result, so that
+    # a buffer returned to two callers cannot compare equal to itself.
+    inputs = [np.roll(X_test, shift, axis=0) for shift in range(32)]
+    serial = [clf.predict_proba(X).copy() for X in inputs]
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(clf.predict_proba, [X_test] * 32))
-    for result in results:
-        np.testing.assert_array_equal(result, serial)
+        results = list(pool.map(lambda X: clf.predict_proba(X).copy(), inputs))
+    for result, expected in zip(results, serial):
+        np.testing.assert_array_equal(result, expected)
 
 
 # ------------------------------------------------------ parameters, errors
