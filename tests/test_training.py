@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skmlp._core.objective import loss_and_gradient
-from skmlp._training import EpochHooks, History, Trainer, make_optimizer, run_epochs
+from skmlp._training import EpochHooks, History, Trainer, make_optimizer, run_epoch, run_epochs
 
 OBJECTIVE = dict(hidden_activation="tanh", output_activation="softmax", loss="log_loss",
                  alpha=0.0)
@@ -215,3 +215,60 @@ class _FixedOrder:
 
     def permutation(self, n):
         return self.order.copy()
+
+
+def test_shuffled_mini_batches_carry_their_own_rows_weights(rng, monkeypatch):
+    # Column 0 of X holds each row's index: every mini-batch must come with
+    # the targets and the weights of exactly those rows.
+    trainer = _trainer(rng)
+    X, Y = _data(rng, n=23)
+    X[:, 0] = np.arange(23)
+    w = rng.uniform(0.5, 2.0, size=23)
+    seen = []
+
+    def step(X_batch, Y_batch, w_batch):
+        rows = X_batch[:, 0].astype(int)
+        np.testing.assert_array_equal(Y_batch, Y[rows])
+        np.testing.assert_array_equal(w_batch, w[rows])
+        seen.extend(rows.tolist())
+        return 1.0
+
+    monkeypatch.setattr(trainer, "step", step)
+    run_epoch(trainer, X, Y, w, batch_size=5, rng=rng, shuffle=True)
+    assert sorted(seen) == list(range(23)) and seen != list(range(23))
+
+
+def test_epoch_loss_weights_each_batch_by_its_share_of_the_sample_weights(rng, monkeypatch):
+    trainer = _trainer(rng)
+    X, Y = _data(rng, n=6)
+    w = np.array([1.0, 1.0, 4.0, 4.0, 0.5, 0.5])
+    batch_losses = iter([1.0, 2.0, 3.0])  # batches of rows 0-1, 2-3, 4-5 (no shuffling)
+    monkeypatch.setattr(trainer, "step", lambda *args: next(batch_losses))
+    loss = run_epoch(trainer, X, Y, w, batch_size=2, rng=rng, shuffle=False)
+    assert loss == pytest.approx((2 * 1.0 + 8 * 2.0 + 1 * 3.0) / 11)
+
+
+def test_divergence_rolls_back_to_the_start_of_the_lowest_loss_epoch(rng, monkeypatch):
+    # Epoch losses 1.0, 0.5, 0.8, then the fourth epoch diverges: the trainer
+    # returns to the parameters it had when the 0.5 epoch (the second) began.
+    from skmlp import _training
+
+    trainer = _trainer(rng)
+    X, Y = _data(rng)
+    outcomes = iter([1.0, 0.5, 0.8, None])
+    starts = []
+
+    def epoch(trainer, *args):
+        starts.append(trainer.params.copy())
+        trainer.params += 1.0  # every epoch moves the parameters
+        loss = next(outcomes)
+        if loss is None:
+            raise _training.TrainingDiverged("the loss became nan")
+        return loss
+
+    monkeypatch.setattr(_training, "run_epoch", epoch)
+    with pytest.raises(_training.TrainingDiverged) as diverged:
+        run_epochs(trainer, X, Y, None, batch_size=10, max_iter=10, rng=rng, shuffle=False,
+                   tol=0, n_iter_no_change=100)
+    assert diverged.value.restored_epoch == 1  # one whole epoch before the 0.5 one
+    np.testing.assert_array_equal(trainer.params, starts[1])
