@@ -141,7 +141,9 @@ def test_incremental_takes_one_step_per_chunk(client, digits):
     classes = np.unique(y_train)
     n_blocks = X.numblocks[0]
 
-    inc = Incremental(MLPClassifier(hidden_layer_sizes=(16,), random_state=0),
+    # batch_size=16, smaller than a chunk: an epoch of mini-batches per chunk
+    # (scikit-learn's partial_fit) would take several steps per chunk.
+    inc = Incremental(MLPClassifier(hidden_layer_sizes=(16,), batch_size=16, random_state=0),
                       scoring="accuracy", shuffle_blocks=False)
     with get_task_stream(client) as tasks:
         inc.fit(X, y, classes=classes)
@@ -151,7 +153,7 @@ def test_incremental_takes_one_step_per_chunk(client, digits):
 
     # The same chunks, in the same order, fed to partial_fit in this process.
     with threadpool_limits(limits=1):
-        local = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+        local = MLPClassifier(hidden_layer_sizes=(16,), batch_size=16, random_state=0)
         for start in range(0, len(X_train), CHUNK):
             stop = start + CHUNK
             local.partial_fit(X_train[start:stop], y_train[start:stop], classes=classes)

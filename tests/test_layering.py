@@ -56,5 +56,97 @@ def test_the_check_catches_a_forbidden_import(tmp_path):
 
 
 def test_nothing_imports_sklearn_neural_network():
-    for path in PACKAGE.rglob("*.py"):
-        assert "sklearn.neural_network" not in {m for m, _ in _imported_modules(path)}, path
+    # Any spelling: "import sklearn.neural_network", "from sklearn.neural_network
+    # import X" and "from sklearn import neural_network" all count.
+    graph, external = _import_graph(PACKAGE)
+    for module, imported in external.items():
+        assert not any(m.startswith("sklearn.neural_network") for m in imported), module
+
+
+# ------------------------------------------------- the import graph, transitively
+ESTIMATOR_LAYER = {"_classifier", "_targets", "_callbacks", "plotting", "utils", "__main__"}
+
+
+def _dotted(path, root):
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _absolute_imports(path, root):
+    """Every module name an import in ``path`` may refer to, relative ones resolved
+    (``from . import x`` yields the package and ``package.x``)."""
+    name = _dotted(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)
+
+
+def _import_graph(root):
+    modules = {_dotted(path, root): path for path in root.rglob("*.py")}
+    graph, external = {}, {}
+    for name, path in modules.items():
+        imported = set(_absolute_imports(path, root))
+        graph[name] = {m for m in imported if m in modules and m != name}
+        external[name] = {m for m in imported if m.split(".")[0] != root.name}
+    return graph, external
+
+
+def _reachable(graph, start):
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph[module])
+    return seen
+
+
+def _layer(module):
+    """``_core`` for ``skmlp._core.network``, ``""`` for the package itself."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _layering_violations(root, lower_layers):
+    graph, external = _import_graph(root)
+    allowed = ALLOWED_THIRD_PARTY | set(sys.stdlib_module_names)
+    bad = []
+    for start in sorted(m for m in graph if _layer(m) in lower_layers):
+        for module in sorted(_reachable(graph, start)):
+            if _layer(module) in ESTIMATOR_LAYER:
+                bad.append(f"{start} reaches {module}")
+            bad += [f"{start} reaches {module}, which imports {m}"
+                    for m in sorted(external[module]) if m.split(".")[0] not in allowed]
+    return bad
+
+
+def test_core_and_training_never_reach_scikit_learn_or_the_estimator():
+    assert _layering_violations(PACKAGE, {"_core", "_training", "_lbfgs"}) == []
+
+
+def test_the_graph_check_follows_relative_and_indirect_imports(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "_core").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "_core" / "__init__.py").write_text("")
+    (package / "_core" / "math.py").write_text("from .. import _training\n")
+    (package / "_training.py").write_text("from . import utils\n")
+    (package / "utils.py").write_text("from sklearn import neural_network\n")
+    assert _layering_violations(package, {"_core", "_training"}) == [
+        "pkg._core.math reaches pkg.utils",
+        "pkg._core.math reaches pkg.utils, which imports sklearn",
+        "pkg._core.math reaches pkg.utils, which imports sklearn.neural_network",
+        "pkg._training reaches pkg.utils",
+        "pkg._training reaches pkg.utils, which imports sklearn",
+        "pkg._training reaches pkg.utils, which imports sklearn.neural_network",
+    ]

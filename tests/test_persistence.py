@@ -180,9 +180,10 @@ def test_skops_loaded_model_continues_a_warm_start_fit_like_a_pickled_copy(
     clf = _fitted(solver, "multiclass")
     from_skops, _ = _skops_round_trip(sio, clf, tmp_path / "model.skops")
     from_pickle = pickle.loads(pickle.dumps(clf))
-    for model in (from_skops, from_pickle):
+    for model in (clf, from_skops, from_pickle):
         model.set_params(warm_start=True, max_iter=3).fit(X, TARGETS["multiclass"])
     _assert_same_model(from_skops, from_pickle, X)
+    _assert_same_model(from_skops, clf, X)  # and both like the model never saved
 
 
 @pytest.mark.parametrize("trusted", [None, [], sorted(SKMLP_TYPES)])
