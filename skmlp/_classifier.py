@@ -1,7 +1,8 @@
 """MLPClassifier: the scikit-learn face of skmlp.
 
-This is the only module that speaks scikit-learn: parameter constraints,
-input validation, label binarising, tags, warnings. The mathematics lives in
+The estimator layer speaks scikit-learn: this module holds the parameter
+constraints, input validation, tags and warnings; :mod:`skmlp._targets` the
+label encoding and the sample and class weights. The mathematics lives in
 :mod:`skmlp._core` and the training loop in :mod:`skmlp._training`.
 """
 

@@ -26,7 +26,7 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     and meaning. The forward pass, backpropagation, losses and optimizers are
     skmlp's own NumPy code (:mod:`skmlp._core`).
 
-    One difference is deliberate: :meth:`partial_fit` takes exactly one
+    The main difference is deliberate: :meth:`partial_fit` takes exactly one
     optimizer step on the rows it is given (scikit-learn's runs a whole epoch).
 
     Parameters
@@ -72,14 +72,17 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         Whether to shuffle the samples at every epoch.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation and the shuffling. An int gives
-        identical results across calls and processes.
+        Seeds the weight initialisation, the shuffling, the early-stopping
+        validation split and the dropout masks. An int gives identical
+        results across calls and processes.
 
     tol : float, default=1e-4
         Tolerance of the stopping rule: training stops when the loss has not
-        improved by at least ``tol`` for ``n_iter_no_change`` consecutive
-        epochs (with 'adaptive', the learning rate is divided by 5 instead,
-        until it falls below 1e-6).
+        improved by at least ``tol`` for more than ``n_iter_no_change``
+        consecutive epochs (with 'adaptive', the learning rate is divided by
+        5 instead, until it falls below 1e-6). For 'lbfgs' it is the
+        tolerance on the projected gradient (``gtol`` of
+        :func:`scipy.optimize.minimize`).
 
     verbose : bool, default=False
         Print one line per epoch: epoch, loss, validation score (with early
@@ -102,7 +105,7 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data and
         stop when the validation accuracy has not improved by at least ``tol``
-        for ``n_iter_no_change`` epochs; the weights of the best validation
+        for more than ``n_iter_no_change`` epochs; the weights of the best validation
         epoch are restored at the end. 'sgd' and 'adam' only.
 
     validation_fraction : float, default=0.1
@@ -140,7 +143,8 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         dropout: kept units are scaled by ``1 / (1 - p)``), for all hidden
         layers or one value per hidden layer. Masks are drawn from
         ``random_state``; predictions use the whole network and are
-        deterministic.
+        deterministic. 'lbfgs' trains without dropout (its line search needs a
+        deterministic loss).
 
     Attributes
     ----------
@@ -164,16 +168,17 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         per :meth:`partial_fit` step since.
 
     t_ : int
-        Number of training samples seen by the optimizer, over all calls.
+        Number of training samples seen by the stochastic optimizers, over
+        all calls (0 after an 'lbfgs' fit).
 
     loss_ : float
         The latest loss: of the last epoch of :meth:`fit`, or of the last
-        :meth:`partial_fit` step (NaN if training stopped before a whole
+        :meth:`partial_fit` step (NaN if the first fit stopped before a whole
         epoch).
 
     best_loss_ : float or None
         The lowest loss since the stopping rule was last reset; None with
-        ``early_stopping=True``.
+        ``early_stopping=True`` and 'sgd' or 'adam'.
 
     validation_scores_ : list of float or None
         Validation accuracy after each epoch (early stopping only).

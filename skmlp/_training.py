@@ -2,7 +2,8 @@
 the stopping rule and the training history.
 
 This module sits between the numeric core (:mod:`skmlp._core`) and the
-estimator (:mod:`skmlp._classifier`). It imports NumPy and the core only; all
+estimator (:mod:`skmlp._classifier`). It imports NumPy, SciPy (for sparse
+input) and the core only; all
 scikit-learn glue (validation, labels, warnings, callbacks) stays in the
 estimator, which hands this module plain arrays and plain callables.
 """

@@ -25,7 +25,8 @@ class TrainingInterruptedWarning(UserWarning):
     """``fit`` was interrupted with Ctrl-C and stopped early.
 
     The first Ctrl-C lets the mini-batch in progress finish, and ``fit``
-    returns with the weights after it; a second Ctrl-C stops at once and
+    returns with the weights after it (with ``early_stopping=True``, those of
+    the best validation epoch so far); a second Ctrl-C stops at once and
     discards the epoch in progress. Either way the model is usable and can be
     trained further (``warm_start=True`` or ``partial_fit``). Only the
     stochastic solvers ('sgd' and 'adam') defer Ctrl-C this way.
