@@ -171,7 +171,10 @@ class Loss:
 #: The table: loss name -> :class:`Loss`.
 LOSSES = {
     "log_loss": Loss(
-        log_loss_value, log_loss_delta, "-sum_k y_k log a_k (cross-entropy)"
+        log_loss_value,
+        log_loss_delta,
+        "-sum_k y_k log a_k (softmax outputs); "
+        "-sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)] (logistic outputs)",
     ),
     "squared_error": Loss(
         squared_error_value, squared_error_delta, "1/2 ||a - y||^2 (quadratic cost)"
