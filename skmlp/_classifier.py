@@ -325,9 +325,11 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "class_weight='balanced' is not supported by partial_fit, which sees one "
                 "mini-batch at a time: pass class_weight=compute_class_weight('balanced', "
                 "classes=classes, y=y_sample) computed on a representative sample of y.")
-        if first_call:
-            self._fit_labels(y, classes)
-        else:
+        # On a first call nothing is stored until every check has passed, so a
+        # refused first call leaves the estimator unfitted.
+        dropout = self._dropout_rates()
+        binarizer = fit_label_binarizer(y, classes) if first_call else self._label_binarizer
+        if not first_call:
             if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
                 raise ValueError(
                     f"classes={unique_labels(classes).tolist()} differs from the classes "
@@ -336,16 +338,16 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             check_labels(self._label_binarizer, y)
             self._sync_trainer()
             self._check_architecture(X.shape[1])
+        dtype = X.dtype if first_call else self._trainer.params.dtype
+        X = X.astype(dtype, copy=False)
+        Y = binarizer.transform(y).astype(dtype, copy=False)
+        sample_weight = with_class_weight(self.class_weight, binarizer, sample_weight, y, dtype)
         if first_call:
-            n_outputs = self._label_binarizer.transform(y[:1]).shape[1]
-            self._trainer = self._new_trainer(X.shape[1], n_outputs, X.dtype, self._rng())
+            self._adopt_labels(binarizer)
+            self._trainer = self._new_trainer(X.shape[1], Y.shape[1], dtype, self._rng())
         trainer = self._trainer
-        X = X.astype(trainer.params.dtype, copy=False)
-        Y = self._label_binarizer.transform(y).astype(trainer.params.dtype, copy=False)
-        sample_weight = with_class_weight(self.class_weight, self._label_binarizer,
-                                          sample_weight, y, X.dtype)
         trainer.objective = self._objective()
-        trainer.dropout = self._dropout_rates()
+        trainer.dropout = dropout
         # The optimizer follows the current parameters (set_params between
         # calls), keeping its state (velocity, moments) while the solver stays.
         trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver,
@@ -532,7 +534,10 @@ class MLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _fit_labels(self, y, classes=None):
         """Learn the label encoding (classes_, out_activation_) from y or classes."""
-        binarizer = fit_label_binarizer(y, classes)
+        self._adopt_labels(fit_label_binarizer(y, classes))
+
+    def _adopt_labels(self, binarizer):
+        """Store a fitted label encoding as classes_ and out_activation_."""
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         self.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"

@@ -117,6 +117,19 @@ def test_invalid_hyperparameters(params, error, message):
         MLPClassifier(**params).fit(X, y)
 
 
+@pytest.mark.parametrize("params, message", [
+    (dict(class_weight={5: 2.0}), r"class_weight has classes \[5\]"),
+    (dict(dropout=[0.1, 0.2]), "one such float per hidden layer"),
+])
+def test_refused_first_partial_fit_leaves_the_estimator_unfitted(params, message):
+    clf = MLPClassifier(hidden_layer_sizes=(4,), **params)
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "classes_") and not hasattr(clf, "_trainer")
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
 # ------------------------------------------------------------- divergence
 @pytest.mark.parametrize("activation", ["identity", "relu"])
 def test_divergence_keeps_the_last_finite_weights_and_warns(activation):
