@@ -243,29 +243,18 @@ SEARCH_SPACE = {"hidden_layer_sizes": [(16,), (32,)], "learning_rate_init": logu
 
 
 @ADAPTIVE_XFAIL
-def test_incremental_search_cv(client, digits):
-    from dask_ml.model_selection import IncrementalSearchCV
+@pytest.mark.parametrize("search_name, options", [
+    ("IncrementalSearchCV", dict(n_initial_parameters=4, max_iter=20, decay_rate=None)),
+    ("HyperbandSearchCV", dict(max_iter=27)),
+])
+def test_adaptive_search(client, digits, search_name, options):
+    import dask_ml.model_selection
 
     X_train, X_test, y_train, y_test = digits
     X, y = _as_dask(X_train, y_train, chunk=128)
-    search = IncrementalSearchCV(
-        MLPClassifier(random_state=0), SEARCH_SPACE, n_initial_parameters=4, max_iter=20,
-        decay_rate=None, random_state=0, scoring="accuracy",
-    )
-    _adaptive_search_or_upstream_break(search, X, y, np.unique(y_train))
-    assert search.best_score_ > 0.5
-    assert search.score(X_test, y_test) > 0.5
-
-
-@ADAPTIVE_XFAIL
-def test_hyperband_search_cv(client, digits):
-    from dask_ml.model_selection import HyperbandSearchCV
-
-    X_train, X_test, y_train, y_test = digits
-    X, y = _as_dask(X_train, y_train, chunk=128)
-    search = HyperbandSearchCV(
-        MLPClassifier(random_state=0), SEARCH_SPACE, max_iter=27, random_state=0,
-        scoring="accuracy",
+    search = getattr(dask_ml.model_selection, search_name)(
+        MLPClassifier(random_state=0), SEARCH_SPACE, random_state=0, scoring="accuracy",
+        **options,
     )
     _adaptive_search_or_upstream_break(search, X, y, np.unique(y_train))
     assert search.best_score_ > 0.5
