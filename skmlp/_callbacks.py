@@ -16,8 +16,12 @@ class FitHooks(EpochHooks):
     callbacks (``set_callbacks``): each epoch, or L-BFGS iteration, is a subtask
     of the fit task."""
 
-    def __init__(self, estimator, X, y, metadata):
+    def __init__(self, estimator, X, y, metadata, snapshot):
         self.estimator, self.X, self.y, self.metadata = estimator, X, y, metadata
+        # snapshot(trainer) -> the fitted attributes of the model so far (copies),
+        # from which callbacks that predict rebuild it: the estimator itself
+        # is published only when fit completes.
+        self.snapshot = snapshot
         self.started = time.perf_counter()
         self.context = self.epoch_context = None
         if hasattr(estimator, "_init_callback_context"):
@@ -26,13 +30,9 @@ class FitHooks(EpochHooks):
                                                 metadata=metadata)
 
     def _call(self, context, hook, trainer):
-        def snapshot():  # a copy of the weights so far, for callbacks that predict
-            return {"coefs_": [W.copy() for W in trainer.coefs],
-                    "intercepts_": [b.copy() for b in trainer.intercepts]}
-
         return getattr(context, hook)(estimator=self.estimator, X=self.X, y=self.y,
                                       metadata=self.metadata,
-                                      reconstruction_attributes=snapshot)
+                                      reconstruction_attributes=lambda: self.snapshot(trainer))
 
     def epoch_begin(self, trainer):
         if self.context is not None:
@@ -51,11 +51,12 @@ class FitHooks(EpochHooks):
         context, self.epoch_context = self.epoch_context, None
         return bool(self._call(context, "call_on_fit_task_end", trainer))
 
-    def close(self):
-        """End the fit task (and an epoch begun but never run, after L-BFGS)."""
+    def close(self, trainer):
+        """End the fit task (and an epoch begun but never run, after L-BFGS);
+        ``trainer`` holds the final model."""
         if self.epoch_context is not None:
             self.epoch_context.call_on_fit_task_end(estimator=self.estimator)
         if self.context is not None:
-            self.context.call_on_fit_task_end(estimator=self.estimator, X=self.X, y=self.y,
-                                              metadata=self.metadata,
-                                              reconstruction_attributes={})
+            self.context.call_on_fit_task_end(
+                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+                reconstruction_attributes=lambda: self.snapshot(trainer))

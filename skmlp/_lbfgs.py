@@ -10,14 +10,17 @@ asks about is copied (and, for float32 networks, rounded) into
 ``trainer.params``, the loss and gradient are computed in that dtype, and the
 gradient is handed back as float64.
 
-Like :mod:`skmlp._training`, this module imports NumPy, SciPy and the core
-only; the estimator turns the returned flag into a ``ConvergenceWarning``.
+Like :mod:`skmlp._training` (whose Ctrl-C guard it shares), this module
+imports NumPy, SciPy and the core only; the estimator turns the returned flag
+into a ``ConvergenceWarning``.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
+
+from ._training import InterruptGuard, TrainingInterrupted
 
 # ``OptimizeResult.status`` of L-BFGS-B: 0 converged (gradient or relative
 # reduction test), 1 ``maxiter`` or ``maxfun`` reached, 2 stopped abnormally
@@ -74,7 +77,7 @@ def _flat_objective(trainer, X, Y, sample_weight):
     return fun
 
 
-def _iteration_callback(trainer, tol, on_iteration):
+def _iteration_callback(trainer, tol, on_iteration, guard):
     """The per-iteration callback: record the loss, then call the hook.
 
     Parameters
@@ -84,6 +87,8 @@ def _iteration_callback(trainer, tol, on_iteration):
         Passed to :meth:`History.record`.
     on_iteration : callable or None
         ``on_iteration(trainer) -> bool``; True stops the optimisation.
+    guard : InterruptGuard
+        A deferred Ctrl-C stops the optimisation after the iteration.
 
     Returns
     -------
@@ -99,7 +104,7 @@ def _iteration_callback(trainer, tol, on_iteration):
         trainer.params[...] = intermediate_result.x
         history.n_iter += 1
         history.record(float(intermediate_result.fun), tol)
-        if on_iteration is not None and on_iteration(trainer):
+        if guard.requested or (on_iteration is not None and on_iteration(trainer)):
             raise StopIteration  # minimize() then returns with status 99
 
     return callback
@@ -138,6 +143,14 @@ def fit_lbfgs(trainer, X, Y, sample_weight=None, *, max_iter, max_fun, tol,
     outcome : LbfgsOutcome
         ``(converged, message)``.
 
+    Raises
+    ------
+    TrainingInterrupted
+        A first Ctrl-C (see :class:`~skmlp._training.InterruptGuard`):
+        L-BFGS-B stopped at the end of the current iteration, whose iterate
+        ``trainer.params`` holds. A second Ctrl-C raises ``KeyboardInterrupt``
+        at once.
+
     Notes
     -----
     The history gains one ``loss_curve`` entry and one ``n_iter`` per
@@ -150,17 +163,21 @@ def fit_lbfgs(trainer, X, Y, sample_weight=None, *, max_iter, max_fun, tol,
     ``trainer.dropout`` is not applied: the line search needs a deterministic
     objective.
     """
-    result = scipy.optimize.minimize(
-        _flat_objective(trainer, X, Y, sample_weight),
-        trainer.params.astype(np.float64),
-        method="L-BFGS-B",
-        jac=True,
-        callback=_iteration_callback(trainer, tol, on_iteration),
-        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-    )
+    guard = InterruptGuard()
+    with guard.watch():
+        result = scipy.optimize.minimize(
+            _flat_objective(trainer, X, Y, sample_weight),
+            trainer.params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=_iteration_callback(trainer, tol, on_iteration, guard),
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
     trainer.params[...] = result.x
     if result.nit == 0:
         trainer.history.record(float(result.fun), tol)
+    if guard.requested:
+        raise TrainingInterrupted
     return _outcome(result, max_iter, max_fun)
 
 

@@ -139,10 +139,26 @@ def with_class_weight(class_weight, binarizer, sample_weight, y, dtype):
         if unknown:
             raise ValueError(f"class_weight has classes {sorted(unknown, key=str)} that "
                              f"are not in classes_ {classes.tolist()}.")
+        _check_class_weight_values(class_weight)
         # Looked up against classes_, not the classes present in y, so that a
         # partial_fit mini-batch may lack some of the classes in the dict.
         per_class = np.array([class_weight.get(c, 1.0) for c in classes.tolist()], dtype=dtype)
         weights = per_class[np.searchsorted(classes, y)]
     else:  # 'balanced', from the frequencies in y
         weights = compute_sample_weight(class_weight, y).astype(dtype)
+    if not np.any(weights):
+        raise ValueError(f"class_weight={class_weight!r} gives weight 0 to every class in y "
+                         f"({unique_labels(y).tolist()}): at least one must be positive.")
     return weights if sample_weight is None else sample_weight * weights
+
+
+def _check_class_weight_values(class_weight):
+    """Class weights are checked like sample weights: finite and non-negative."""
+    for label, weight in class_weight.items():
+        try:
+            ok = bool(np.isfinite(weight)) and weight >= 0
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"class_weight must map classes to finite, non-negative numbers; "
+                             f"class {label!r} has {weight!r}.")

@@ -2,10 +2,10 @@
 the stopping rule and the training history.
 
 This module sits between the numeric core (:mod:`skmlp._core`) and the
-estimator (:mod:`skmlp._classifier`). It imports NumPy, SciPy (for sparse
-input) and the core only; all
-scikit-learn glue (validation, labels, warnings, callbacks) stays in the
-estimator, which hands this module plain arrays and plain callables.
+estimators (:mod:`skmlp._base` and its subclasses). It imports NumPy, SciPy
+(for sparse input) and the core only; all scikit-learn glue (validation,
+targets, scoring, warnings, callbacks) stays in the estimators, which hand
+this module plain arrays and plain callables (such as the validation scorer).
 """
 
 import copy
@@ -19,10 +19,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._core.init import glorot_uniform
-from ._core.losses import LOSSES
 from ._core.network import ParameterLayout, forward
-from ._core.objective import Workspace, loss_and_gradient, sample_scale_and_norm
-from ._core.optimizers import SGD, Adam
+from ._core.objective import Workspace, loss_and_gradient
+from ._core.optimizers import SOLVERS
 
 
 class TrainingDiverged(ArithmeticError):
@@ -41,7 +40,13 @@ class InterruptGuard:
 
     Inside :meth:`watch` (in the main thread), a first SIGINT only sets
     :attr:`requested`; the training loop checks it between mini-batches. A
-    second SIGINT interrupts at once, as usual.
+    second SIGINT is handed to the handler that was in place before, which
+    for Python's default handler raises ``KeyboardInterrupt`` at once.
+
+    The process's disposition is respected: when SIGINT is ignored
+    (``SIG_IGN``, as in a background job), set to the operating system's
+    default (``SIG_DFL``) or handled outside Python, nothing is installed
+    and nothing is deferred. The previous handler is always restored.
     """
 
     def __init__(self):
@@ -50,16 +55,18 @@ class InterruptGuard:
     @contextmanager
     def watch(self):
         """Install the deferring SIGINT handler for the duration of the block."""
-        if threading.current_thread() is not threading.main_thread():
+        previous = (signal.getsignal(signal.SIGINT)
+                    if threading.current_thread() is threading.main_thread() else None)
+        if not callable(previous):  # SIG_IGN, SIG_DFL, None, or not the main thread
             yield self
             return
 
         def handler(signum, frame):
-            if self.requested:  # the second Ctrl-C: stop now
-                raise KeyboardInterrupt
+            if self.requested:  # the second Ctrl-C: what it did before
+                return previous(signum, frame)
             self.requested = True
 
-        previous = signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGINT, handler)
         try:
             yield self
         finally:
@@ -71,19 +78,34 @@ class InterruptGuard:
             raise TrainingInterrupted
 
 
-def make_optimizer(solver, n_params, dtype, *, learning_rate_init, momentum=0.9,
-                   nesterovs_momentum=True, learning_rate="constant",
-                   power_t=0.5, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-    """Create the optimizer state for ``solver`` ('sgd' or 'adam')."""
-    if solver == "sgd":
-        return SGD(n_params, dtype, learning_rate_init, momentum,
-                   nesterovs_momentum, learning_rate, power_t)
-    if solver == "adam":
-        return Adam(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon)
-    raise ValueError(f"no stochastic optimizer named {solver!r}")
+def make_optimizer(solver, n_params, dtype, /, **hyper):
+    """A new optimizer for ``solver``, from the solver table.
+
+    Parameters
+    ----------
+    solver : str
+        A stochastic solver of :data:`~skmlp._core.optimizers.SOLVERS`.
+    n_params : int
+    dtype : dtype
+    **hyper
+        Hyper-parameters named as the estimator's parameters
+        (``learning_rate_init``, ``momentum``, ``beta_1``, ...); those the
+        solver does not take are ignored, missing ones take the optimizer's
+        defaults.
+
+    Returns
+    -------
+    optimizer : Optimizer
+    """
+    kind = SOLVERS[solver].optimizer
+    if kind is None:
+        raise ValueError(f"solver={solver!r} has no mini-batch optimizer")
+    arguments = {argument: hyper[name] for name, argument in kind.hyper_parameters.items()
+                 if name in hyper}
+    return kind(n_params, dtype, **arguments)
 
 
-def configure_optimizer(optimizer, solver, n_params, dtype, **hyper):
+def configure_optimizer(optimizer, solver, n_params, dtype, /, **hyper):
     """``optimizer`` set to the hyper-parameters ``hyper``, or a new one for ``solver``.
 
     Used between ``partial_fit`` calls, so that ``set_params`` takes effect:
@@ -94,28 +116,21 @@ def configure_optimizer(optimizer, solver, n_params, dtype, **hyper):
 
     Parameters
     ----------
-    optimizer : SGD, Adam or None
-    solver : {'sgd', 'adam'}
+    optimizer : Optimizer or None
+    solver : str
+        A stochastic solver of :data:`~skmlp._core.optimizers.SOLVERS`.
     n_params : int
     dtype : dtype
     **hyper
-        The keyword arguments of :func:`make_optimizer`.
+        As for :func:`make_optimizer`.
 
     Returns
     -------
-    optimizer : SGD or Adam
+    optimizer : Optimizer
     """
-    kind = {"sgd": SGD, "adam": Adam}[solver]
-    if not isinstance(optimizer, kind):
+    if type(optimizer) is not SOLVERS[solver].optimizer:
         return make_optimizer(solver, n_params, dtype, **hyper)
-    optimizer.set_learning_rate_init(hyper["learning_rate_init"])
-    if solver == "sgd":
-        optimizer.momentum, optimizer.nesterov = hyper["momentum"], hyper["nesterovs_momentum"]
-        optimizer.schedule, optimizer.power_t = hyper["learning_rate"], hyper["power_t"]
-    else:
-        optimizer.beta_1, optimizer.beta_2 = hyper["beta_1"], hyper["beta_2"]
-        optimizer.epsilon = hyper["epsilon"]
-    return optimizer
+    return optimizer.configure(**hyper)
 
 
 @dataclass
@@ -137,8 +152,8 @@ class History:
     t : int
         Training samples seen by the optimizer, over all calls.
     validation_scores, validation_loss_curve : list of float
-        Accuracy and log-loss on the validation set after each epoch (early
-        stopping only).
+        The estimator's validation score (accuracy, R^2) and loss after each
+        epoch (early stopping only).
     best_validation_score : float
         Highest entry of ``validation_scores``.
     """
@@ -152,6 +167,13 @@ class History:
     validation_scores: list = field(default_factory=list)
     validation_loss_curve: list = field(default_factory=list)
     best_validation_score: float = -math.inf
+
+    def copy(self):
+        """An independent copy (the lists copied)."""
+        return History(list(self.loss_curve), self.last_loss, self.best_loss,
+                       self.no_improvement_count, self.n_iter, self.t,
+                       list(self.validation_scores), list(self.validation_loss_curve),
+                       self.best_validation_score)
 
     def reset_stopping_rule(self):
         """Forget the best loss, so a new ``fit`` trains for ``max_iter`` again."""
@@ -197,7 +219,8 @@ class Trainer:
         ``(n_features, n_hidden_1, ..., n_outputs)``.
     params : ndarray of shape (n_params,)
         Initial parameters (owned by the trainer from now on).
-    optimizer : SGD or Adam, or None
+    optimizer : Optimizer or None
+        None until a stochastic solver needs one (L-BFGS keeps its own state).
     objective : dict
         Keyword arguments of :func:`~skmlp._core.objective.loss_and_gradient`:
         ``hidden_activation``, ``output_activation``, ``loss``, ``alpha``.
@@ -227,12 +250,42 @@ class Trainer:
         self._workspace = None
 
     @classmethod
-    def initialize(cls, layer_units, rng, dtype, optimizer_factory, objective, dropout=None):
+    def initialize(cls, layer_units, rng, dtype, objective, optimizer=None, dropout=None):
         """A trainer with Glorot-initialised parameters drawn from ``rng``."""
         layout = ParameterLayout(layer_units)
         params = glorot_uniform(layout, objective["hidden_activation"], rng, dtype)
-        optimizer = optimizer_factory(layout.n_params, dtype)
         return cls(layer_units, params, optimizer, objective, dropout, rng)
+
+    def fork(self, coefs=None, intercepts=None):
+        """An independent trainer with a copy of this one's state.
+
+        Training the fork leaves this trainer exactly as it was, so an
+        estimator can train on the fork and publish it only when the call
+        completes. Scratch (the gradient, the buffers) is shared: it holds
+        nothing between calls.
+
+        Parameters
+        ----------
+        coefs, intercepts : list of ndarray, default=None
+            Parameters to start from instead of this trainer's (arrays that
+            were assigned to the estimator from outside); they must fit
+            :attr:`layout`.
+
+        Returns
+        -------
+        trainer : Trainer
+        """
+        new = object.__new__(Trainer)
+        new.__dict__.update(vars(self))
+        new.params = (self.params.copy() if coefs is None
+                      else self.layout.pack(coefs, intercepts, self.params.dtype))
+        new.coefs, new.intercepts = new.layout.unpack(new.params)
+        new.optimizer = None if self.optimizer is None else self.optimizer.copy()
+        new.objective = dict(self.objective)
+        new.dropout = None if self.dropout is None else list(self.dropout)
+        new.rng = copy.deepcopy(self.rng)
+        new.history = self.history.copy()
+        return new
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -250,10 +303,6 @@ class Trainer:
         return (len(coefs) == len(self.coefs)
                 and all(a is b for a, b in zip(coefs, self.coefs))
                 and all(a is b for a, b in zip(intercepts, self.intercepts)))
-
-    def load(self, coefs, intercepts):
-        """Copy parameters set from outside (e.g. after unpickling) back in."""
-        self.params[...] = self.layout.pack(coefs, intercepts, self.params.dtype)
 
     def loss_and_gradient(self, X, Y, sample_weight=None, dropout_masks=None):
         """Loss of ``(X, Y)`` and its gradient, written into ``self.grad``."""
@@ -314,27 +363,18 @@ class Trainer:
 
         Returns
         -------
-        checkpoint : dict
-            ``"params"`` and every public attribute of the optimizer, arrays
-            copied (cheaper than a deep copy of the optimizer object).
+        checkpoint : tuple
+            ``(params, optimizer, optimizer_state)``: a copy of the
+            parameters, the optimizer object and its :meth:`Optimizer.state`
+            (cheaper than a deep copy of the optimizer).
         """
-        state = {name: value for name, value in vars(self.optimizer).items()
-                 if not name.startswith("_")}
-        state = {name: value.copy() if isinstance(value, np.ndarray) else value
-                 for name, value in state.items()}
-        return {"params": self.params.copy(), "optimizer": self.optimizer, **state}
+        return self.params.copy(), self.optimizer, self.optimizer.state()
 
     def rollback(self, checkpoint):
         """Return to a :meth:`checkpoint` in place; coefs stay views."""
-        self.params[...] = checkpoint["params"]
-        self.optimizer = checkpoint["optimizer"]
-        for name, value in checkpoint.items():
-            if name in ("params", "optimizer"):
-                continue
-            if isinstance(value, np.ndarray):
-                getattr(self.optimizer, name)[...] = value
-            else:
-                setattr(self.optimizer, name, value)
+        params, self.optimizer, optimizer_state = checkpoint
+        self.params[...] = params
+        self.optimizer.load_state(optimizer_state)
 
     def is_healthy(self):
         """Whether the parameters are finite and small enough to be usable.
@@ -349,13 +389,17 @@ class Trainer:
         bound = float(np.finfo(self.params.dtype).max) ** (1 / (n_weight_layers + 1))
         return bool(-bound < self.params.min() and self.params.max() < bound)
 
+    def outputs(self, X):
+        """The network's output activations on ``X``, shape ``(n_samples, n_outputs)``."""
+        activations, _ = forward(self.coefs, self.intercepts, X,
+                                 self.objective["hidden_activation"],
+                                 self.objective["output_activation"])
+        return activations[-1]
+
     def output_is_finite(self, X):
         """Whether the network's output on ``X`` is finite (one forward pass)."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            activations, _ = forward(self.coefs, self.intercepts, X,
-                                     self.objective["hidden_activation"],
-                                     self.objective["output_activation"])
-        return bool(np.isfinite(activations[-1]).all())
+            return bool(np.isfinite(self.outputs(X)).all())
 
     def snapshot(self):
         """A copy of the parameters (to restore the best epoch)."""
@@ -364,29 +408,6 @@ class Trainer:
     def restore(self, params):
         """Write saved parameters back in place; coefs stay views."""
         self.params[...] = params
-
-    def evaluate(self, X, Y, sample_weight=None):
-        """Accuracy and log-loss of the current network on ``(X, Y)``.
-
-        Accuracy is exact-match accuracy: a row counts when its predicted class
-        (argmax of a softmax output, or every logistic output thresholded at
-        0.5) equals its target.
-
-        Returns
-        -------
-        accuracy, log_loss : float
-        """
-        output = self.objective["output_activation"]
-        activations, _ = forward(self.coefs, self.intercepts, X,
-                                 self.objective["hidden_activation"], output)
-        A = activations[-1]
-        if output == "softmax":
-            correct = A.argmax(axis=1) == Y.argmax(axis=1)
-        else:
-            correct = np.all((A > 0.5) == (Y > 0.5), axis=1)
-        sample_scale, _ = sample_scale_and_norm(X.shape[0], sample_weight, A.dtype)
-        accuracy = float(np.average(correct, weights=sample_weight))
-        return accuracy, LOSSES["log_loss"].value(Y, A, output, sample_scale)
 
 
 def _gather(A, rows, out):
@@ -474,9 +495,9 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
     loss has not improved by at least ``tol`` for more than
     ``n_iter_no_change`` consecutive epochs, the optimizer decides
     (:meth:`SGD.on_plateau`): stop, or lower the learning rate and go on.
-    With ``validation`` (early stopping), the validation accuracy drives the
-    same rule, and the parameters of the best validation epoch are restored
-    at the end.
+    With ``validation`` (early stopping), the validation score the estimator
+    computes (accuracy, R^2) drives the same rule, and the parameters of the
+    best validation epoch are restored at the end.
 
     Parameters
     ----------
@@ -486,7 +507,9 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
     rng : numpy.random.Generator
     shuffle : bool
     tol : float
-    validation : tuple (X_val, Y_val, sample_weight_val) or None, default=None
+    validation : callable or None, default=None
+        ``validation(trainer) -> (score, loss)`` on the held-out data, higher
+        scores better; handed in by the estimator, which knows what to score.
     hooks : EpochHooks, default=None
 
     Returns
@@ -504,8 +527,11 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
         exception's ``restored_epoch``; with early stopping, the best
         validation epoch is restored instead.
     TrainingInterrupted
-        Ctrl-C: training stopped after the current mini-batch (or, if the
-        interrupt could not be deferred, rolled back to the start of the epoch).
+        A first Ctrl-C (deferred by :class:`InterruptGuard`): training stopped
+        after the current mini-batch.
+    KeyboardInterrupt, or any other exception (from the hooks, say)
+        Passed on as it is; the trainer is then in an arbitrary state, and
+        the estimator discards it (it trains on a fork of its trainer).
     """
     history, hooks = trainer.history, hooks or EpochHooks()
     best_params = trainer.snapshot() if validation is not None else None
@@ -531,18 +557,16 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
                     trainer.rollback(epoch_start if lowest_loss_start is None
                                      else lowest_loss_start[0])
                     raise
-                except (TrainingInterrupted, KeyboardInterrupt) as interruption:
-                    if not hasattr(interruption, "rows_done"):  # mid-step: undo the epoch
-                        trainer.rollback(epoch_start)
-                    history.t += getattr(interruption, "rows_done", 0)
-                    raise TrainingInterrupted from None
+                except TrainingInterrupted as interruption:
+                    history.t += interruption.rows_done
+                    raise
                 if loss < lowest_loss:
                     lowest_loss, lowest_loss_start = loss, (epoch_start, history.n_iter)
                 history.n_iter += 1
                 history.t += X.shape[0]
                 history.record(loss, tol, stop_on_loss=validation is None)
                 if validation is not None and history.record_validation(
-                        *trainer.evaluate(*validation), tol):
+                        *validation(trainer), tol):
                     best_params = trainer.snapshot()
                 trainer.optimizer.iteration_ends(history.t)
                 if hooks.epoch_end(trainer):

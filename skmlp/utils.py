@@ -1,10 +1,7 @@
 """Public helpers: checking that backpropagation computes the right gradient."""
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.utils.validation import validate_data
 
-from ._core.network import ParameterLayout
 from ._core.objective import loss_and_gradient
 
 __all__ = ["check_gradients"]
@@ -112,9 +109,9 @@ def check_gradients(estimator, X, y, *, sample_weight=None, eps=1e-5, max_params
     >>> errors.shape, bool(errors.max() < 1e-6)
     ((3,), True)
     """
-    params, layout, X, Y, objective = _float64_problem(estimator, X, y)
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    # Read-only: the estimator is not changed (and dropout is left out).
+    params, layout, X, Y, sample_weight, objective = estimator._gradient_problem(
+        X, y, sample_weight)
 
     def loss(p):
         return loss_and_gradient(p, layout, X, Y, sample_weight=sample_weight, **objective)[0]
@@ -145,24 +142,3 @@ def _central_difference(loss, params, i, eps):
     minus = loss(params)
     params[i] = saved
     return (plus - minus) / (2 * eps)
-
-
-def _float64_problem(estimator, X, y):
-    """Parameters, layout, data and objective of ``estimator`` in float64."""
-    model = clone(estimator).set_params(dropout=0.0)
-    X, y = validate_data(model, X, y, accept_sparse=["csr", "csc"], dtype=np.float64,
-                         multi_output=True)
-    if hasattr(estimator, "coefs_"):
-        model._label_binarizer = estimator._label_binarizer
-        model.out_activation_ = estimator.out_activation_
-        layout = ParameterLayout([estimator.coefs_[0].shape[0]]
-                                 + [b.shape[0] for b in estimator.intercepts_])
-        params = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
-        objective = dict(estimator._trainer.objective)
-    else:
-        model._fit_labels(np.ravel(y) if np.ndim(y) == 2 and y.shape[1] == 1 else y)
-        Y = model._label_binarizer.transform(y)
-        trainer = model._new_trainer(X.shape[1], Y.shape[1], np.float64, model._rng())
-        layout, params, objective = trainer.layout, trainer.params, model._objective()
-    Y = model._label_binarizer.transform(y).astype(np.float64)
-    return params.copy(), layout, X, Y, objective

@@ -4,7 +4,7 @@ import scipy.optimize
 
 from skmlp._core.objective import loss_and_gradient
 from skmlp._lbfgs import fit_lbfgs
-from skmlp._training import Trainer, make_optimizer
+from skmlp._training import Trainer
 
 OBJECTIVE = dict(hidden_activation="tanh", output_activation="softmax", loss="log_loss",
                  alpha=1e-3)
@@ -12,10 +12,7 @@ LAYERS = (4, 5, 3)
 
 
 def _trainer(rng, dtype=np.float64, objective=OBJECTIVE):
-    def factory(n, dt):  # unused by L-BFGS
-        return make_optimizer("adam", n, dt, learning_rate_init=0.1)
-
-    return Trainer.initialize(LAYERS, rng, dtype, factory, objective)
+    return Trainer.initialize(LAYERS, rng, dtype, objective)  # L-BFGS needs no optimizer
 
 
 def _data(rng, n=60, dtype=np.float64):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import skmlp._classifier
+import skmlp._base
 from skmlp import MLPClassifier
 from skmlp.exceptions import InconsistentVersionWarning
 
@@ -218,7 +218,7 @@ def test_skops_file_from_another_skmlp_version_warns(sio, tmp_path, monkeypatch)
     clf = _fitted()
     path = tmp_path / "model.skops"
     with monkeypatch.context() as patch:
-        patch.setattr(skmlp._classifier, "__version__", "0.0.1")
+        patch.setattr(skmlp._base, "__version__", "0.0.1")
         sio.dump(clf, path)
     with pytest.warns(InconsistentVersionWarning, match="from skmlp version 0.0.1"):
         restored = sio.load(path, trusted=sorted(ALL_TRUSTED))

@@ -197,7 +197,7 @@ def test_predict_log_proba_is_the_log_of_predict_proba(problem):
 # layer max|analytic - numeric| / max|gradient|. Two things other than a wrong
 # backward pass can push that above 1e-6; the test rules out both on
 # principle, from the very float64 parameters and data check_gradients uses
-# (skmlp.utils._float64_problem), so that it is neither flaky nor lenient.
+# (the estimator's _gradient_problem), so that it is neither flaky nor lenient.
 #
 # 1. Kinks. The central difference is the derivative (up to O(eps^2)) only if
 #    C is smooth on [p - eps, p + eps]. relu and leaky_relu have a kink at 0
@@ -262,9 +262,7 @@ def gradient_tolerances(estimator, X, y, sample_weight, eps):
     backward pass, or None if a central difference may straddle a kink."""
     # The exact float64 parameters and data that check_gradients uses.
     from skmlp._core.objective import loss_and_gradient
-    from skmlp.utils import _float64_problem
-
-    params, layout, X, Y, objective = _float64_problem(estimator, X, y)
+    params, layout, X, Y, _, objective = estimator._gradient_problem(X, y)
     coefs, intercepts = layout.unpack(params)
     if estimator.activation in HAS_KINK and not central_differences_straddle_no_kink(
             estimator.activation, coefs, intercepts, X, eps):

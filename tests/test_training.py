@@ -11,10 +11,10 @@ OBJECTIVE = dict(hidden_activation="tanh", output_activation="softmax", loss="lo
 
 
 def _trainer(rng, solver="sgd", momentum=0.0, dtype=np.float64):
-    def factory(n, dt):
-        return make_optimizer(solver, n, dt, learning_rate_init=0.1, momentum=momentum)
-
-    return Trainer.initialize((4, 5, 3), rng, dtype, factory, OBJECTIVE)
+    trainer = Trainer.initialize((4, 5, 3), rng, dtype, OBJECTIVE)
+    trainer.optimizer = make_optimizer(solver, trainer.layout.n_params, dtype,
+                                       learning_rate_init=0.1, momentum=momentum)
+    return trainer
 
 
 class _Recorder(EpochHooks):
@@ -184,11 +184,10 @@ def test_fast_epoch_equals_reference_steps(activation, optimizer, dtype, rng):
     spec, lr, alpha = OPTIMIZERS[optimizer], 0.05, 1e-3
     objective = dict(OBJECTIVE, hidden_activation=activation, alpha=alpha)
 
-    def factory(n, dt):
-        return make_optimizer(spec["solver"], n, dt, learning_rate_init=lr,
-                              momentum=spec["momentum"], nesterovs_momentum=spec["nesterov"])
-
-    trainer = Trainer.initialize((4, 6, 5, 3), rng, dtype, factory, objective)
+    trainer = Trainer.initialize((4, 6, 5, 3), rng, dtype, objective)
+    trainer.optimizer = make_optimizer(spec["solver"], trainer.layout.n_params, dtype,
+                                       learning_rate_init=lr, momentum=spec["momentum"],
+                                       nesterovs_momentum=spec["nesterov"])
     X, Y = _data(rng, n=25)
     X, Y = X.astype(dtype), Y.astype(dtype)
     params = [p.astype(np.float64) for p in trainer.coefs + trainer.intercepts]

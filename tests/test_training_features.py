@@ -106,8 +106,10 @@ def test_early_stopping_validation_split_is_stratified(data):
                         random_state=0).fit(X, y)
     assert clf.t_ == 2 * 180  # 10% held out
     # Every class is held out in proportion (up to rounding), the rare one too.
-    Y = clf._label_binarizer.transform(y)
-    *_, (_, Y_val, _) = clf._split_validation(X, Y, y, None, np.random.default_rng(0))
+    targets = clf._encode_targets(y, None, np.float64, partial=False, classes=None,
+                                  continuing=True)
+    Y = targets.Y
+    _, _, Y_val, _ = clf._split_validation(X, targets, np.random.default_rng(0))
     np.testing.assert_allclose(Y_val.sum(axis=0), 0.1 * Y.sum(axis=0), atol=1)
 
 

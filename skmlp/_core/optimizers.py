@@ -6,6 +6,8 @@ step in place. All arithmetic is in the dtype of the parameters and reuses
 preallocated scratch arrays, so a step allocates nothing of size ``n_params``.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 #: Learning-rate schedules of :class:`SGD`, with their meaning.
@@ -16,7 +18,86 @@ LEARNING_RATE_SCHEDULES = {
 }
 
 
-class SGD:
+class Optimizer:
+    """The contract every optimizer keeps: state, scratch, copies, pickling.
+
+    An optimizer's attributes are of two kinds. *State* (every attribute whose
+    name does not start with ``_``: hyper-parameters, the current learning
+    rate, step counts, velocity or moments) is what training depends on: it
+    is saved by :meth:`state`, restored by :meth:`load_state`, copied by
+    :meth:`copy` and pickled. *Scratch* (the arrays named in ``_scratch_names``,
+    each of shape ``(n_params,)``) only saves allocations inside
+    :meth:`update`: it is never saved, and is rebuilt on load.
+
+    Subclasses set ``hyper_parameters``: the estimator parameter each
+    constructor argument comes from (estimator name -> argument name).
+    """
+
+    #: Estimator parameter name -> constructor argument and attribute name.
+    hyper_parameters = {}
+    #: Names of the scratch arrays.
+    _scratch_names = ()
+
+    def _allocate_scratch(self, like):
+        for name in self._scratch_names:
+            setattr(self, name, np.empty_like(like))
+
+    def state(self):
+        """A copy of the state (arrays copied): what :meth:`load_state` takes."""
+        return {name: value.copy() if isinstance(value, np.ndarray) else value
+                for name, value in vars(self).items() if not name.startswith("_")}
+
+    def load_state(self, state):
+        """Return to a saved :meth:`state`, in place (arrays keep their identity)."""
+        for name, value in state.items():
+            if isinstance(value, np.ndarray):
+                getattr(self, name)[...] = value
+            else:
+                setattr(self, name, value)
+
+    def copy(self):
+        """An independent optimizer with a copy of this one's state.
+
+        The scratch arrays are shared with this optimizer: they hold nothing
+        between calls, and only one of the two is stepped at a time.
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(vars(self))
+        new.__dict__.update(self.state())
+        return new
+
+    def configure(self, **hyper):
+        """Take new hyper-parameters (named as estimator parameters), keeping the state.
+
+        Names this optimizer does not take are ignored, so the estimator can
+        pass all of its parameters. A new ``learning_rate_init`` goes through
+        :meth:`set_learning_rate_init`.
+        """
+        for name, attribute in self.hyper_parameters.items():
+            if name not in hyper:
+                continue
+            if attribute == "learning_rate_init":
+                self.set_learning_rate_init(hyper[name])
+            else:
+                setattr(self, attribute, hyper[name])
+        return self
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name in self._scratch_names:  # scratch: rebuilt on load, not saved
+            del state[name]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        like = next(value for name, value in state.items() if isinstance(value, np.ndarray))
+        self._allocate_scratch(like)
+
+    def set_learning_rate_init(self, learning_rate_init):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     With velocity ``v``, learning rate ``eta`` and momentum ``mu``::
@@ -51,6 +132,11 @@ class SGD:
     array([0.5, 2.5])
     """
 
+    hyper_parameters = {"learning_rate_init": "learning_rate_init", "momentum": "momentum",
+                        "nesterovs_momentum": "nesterov", "learning_rate": "schedule",
+                        "power_t": "power_t"}
+    _scratch_names = ("_step",)
+
     def __init__(self, n_params, dtype, learning_rate_init=0.1, momentum=0.9,
                  nesterov=True, schedule="constant", power_t=0.5):
         self.learning_rate_init = learning_rate_init
@@ -81,15 +167,6 @@ class SGD:
             params += np.multiply(self.velocity, self.momentum, out=self._step)
         else:
             params += self.velocity
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        del state["_step"]  # scratch: rebuilt on load, not saved
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._step = np.empty_like(self.velocity)
 
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``).
@@ -129,7 +206,7 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba, 2014).
 
     With gradient ``g`` at step ``t``::
@@ -162,6 +239,10 @@ class Adam:
     >>> params.round(6)
     array([0.9])
     """
+
+    hyper_parameters = {"learning_rate_init": "learning_rate_init", "beta_1": "beta_1",
+                        "beta_2": "beta_2", "epsilon": "epsilon"}
+    _scratch_names = ("_scratch",)
 
     def __init__(self, n_params, dtype, learning_rate_init=0.001, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8):
@@ -199,15 +280,6 @@ class Adam:
         s *= eta_t
         params -= s
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        del state["_scratch"]  # scratch: rebuilt on load, not saved
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._scratch = np.empty_like(self.first_moment)
-
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``)."""
         self.learning_rate_init = learning_rate_init
@@ -219,3 +291,40 @@ class Adam:
     def on_plateau(self):
         """Adam stops on a plateau. Returns True."""
         return True
+
+
+@dataclass(frozen=True)
+class Solver:
+    """One row of the solver table.
+
+    Attributes
+    ----------
+    optimizer : type or None
+        The :class:`Optimizer` subclass that steps mini-batches, or None for
+        the full-batch L-BFGS solver (SciPy keeps its state).
+    parameters : tuple of str
+        The estimator parameters this solver reads, besides those every
+        solver reads (``max_iter``, ``tol``, ...).
+    summary : str
+        One line for the documentation.
+    """
+
+    optimizer: type
+    parameters: tuple
+    summary: str
+
+    @property
+    def stochastic(self):
+        """Whether the solver steps mini-batches (and so has ``partial_fit``)."""
+        return self.optimizer is not None
+
+
+#: The table: solver name -> :class:`Solver`.
+SOLVERS = {
+    "lbfgs": Solver(None, ("max_fun",),
+                    "full-batch L-BFGS-B through scipy.optimize; deterministic, small data"),
+    "sgd": Solver(SGD, tuple(SGD.hyper_parameters),
+                  "mini-batch stochastic gradient descent with (Nesterov) momentum"),
+    "adam": Solver(Adam, tuple(Adam.hyper_parameters),
+                   "mini-batch Adam (Kingma & Ba, 2014)"),
+}

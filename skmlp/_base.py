@@ -1,0 +1,562 @@
+"""The shared estimator of the MLP family: parameters, fit / partial_fit, publishing.
+
+:class:`BaseMLP` holds everything :class:`~skmlp.MLPClassifier` and a
+regressor have in common: the parameter constraints, input validation, the
+solvers (from the solver table), warm start, early stopping, ``verbose``
+output and callbacks, divergence and Ctrl-C handling, and persistence.
+A subclass says what its targets are (:meth:`BaseMLP._encode_targets`) and
+how a validation set is scored (:meth:`BaseMLP._validation_scorer`).
+
+Every call is all or nothing. :meth:`BaseMLP._prepare` runs every check
+(parameters, data, targets, weights, architecture, the validation split)
+without changing the estimator; training then works on new state (a new
+:class:`~skmlp._training.Trainer`, or a fork of the current one), and
+:meth:`BaseMLP._publish` swaps the complete new state in with one
+assignment. Whatever escapes ``fit`` or ``partial_fit`` therefore leaves the
+previous model as it was, or the estimator unfitted.
+"""
+
+import math
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._callbacks import FitHooks
+from ._core.activations import HIDDEN_ACTIVATIONS
+from ._core.network import NonFiniteLayerInput, forward
+from ._core.optimizers import LEARNING_RATE_SCHEDULES, SOLVERS
+from ._lbfgs import fit_lbfgs
+from ._targets import check_sample_weight, ravel_column
+from ._training import (
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+    configure_optimizer,
+    make_optimizer,
+    run_epochs,
+)
+from ._version import __version__
+from .exceptions import DivergenceWarning, InconsistentVersionWarning, TrainingInterruptedWarning
+
+try:  # scikit-learn >= 1.9: set_callbacks(ProgressBar(), ScoringMonitor(...))
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    class CallbackSupportMixin:
+        """Placeholder: this scikit-learn has no callback API."""
+
+ACCEPTED_SPARSE = ["csr", "csc"]
+FLOAT_DTYPES = (np.float64, np.float32)
+
+#: The fitted attributes every MLP publishes (subclasses add their own).
+_PUBLISHED = ("n_features_in_", "feature_names_in_", "coefs_", "intercepts_", "n_iter_", "t_",
+              "loss_curve_", "loss_", "best_loss_", "validation_scores_",
+              "validation_loss_curve_", "best_validation_score_", "n_layers_", "n_outputs_",
+              "out_activation_", "_trainer")
+
+
+@dataclass
+class Targets:
+    """What a subclass makes of ``y``: see :meth:`BaseMLP._encode_targets`.
+
+    Attributes
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs)
+        The network's targets, in the training dtype.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The sample weights, combined with any class weights.
+    out_activation : str
+        The output layer, a name of the output table.
+    attributes : dict
+        The subclass's fitted attributes (``classes_``, ...), published
+        with the rest.
+    stratify : ndarray of shape (n_samples,) or None
+        Labels to stratify the early-stopping split by.
+    """
+
+    Y: Any
+    sample_weight: Any
+    out_activation: str
+    attributes: dict
+    stratify: Any = None
+
+
+@dataclass
+class _Plan:
+    """A checked call, ready to train: nothing of it is on the estimator yet."""
+
+    X: Any
+    y: Any
+    targets: Targets
+    trainer: Trainer
+    inputs: dict  # n_features_in_ and (maybe) feature_names_in_
+    first_call: bool
+    rng: Any = None
+    validation: Any = None  # (X_val, Y_val, w_val), early stopping only
+
+
+@contextmanager
+def _random_state_kept_on_failure(random_state):
+    """A ``RandomState`` passed as ``random_state`` goes back to where it was
+    if the call fails (the estimator's parameters are part of its state)."""
+    saved = random_state.get_state() if isinstance(random_state, np.random.RandomState) else None
+    try:
+        yield
+    except BaseException:
+        if saved is not None:
+            random_state.set_state(saved)
+        raise
+
+
+def _check_weight_sum(sample_weight):
+    """The combined weights must form a weighted mean: a finite, positive sum."""
+    if sample_weight is None:
+        return
+    if not np.any(sample_weight):
+        raise ValueError("The sample weights times the class weights are all zero: at least "
+                         "one sample must have a positive weight.")
+    if not np.isfinite(np.sum(sample_weight)):
+        raise ValueError(
+            f"The sample weights (times any class weights) sum to inf in "
+            f"{sample_weight.dtype}: the largest is {float(np.max(sample_weight)):.3g}. "
+            "Only their ratios matter; divide them by a common factor.")
+
+
+class BaseMLP(CallbackSupportMixin, BaseEstimator):
+    """Base of the MLP family. Do not use directly.
+
+    Subclasses define ``__init__`` with their full signature, and
+    :meth:`_encode_targets`, :meth:`_validation_scorer` and
+    :meth:`_validation_split_stratified`.
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+    }
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data X and targets y.
+
+        All or nothing: if the call raises, the estimator is left exactly as
+        it was (or unfitted). A first Ctrl-C (SIGINT) is not an error: it
+        ends training after the current mini-batch (L-BFGS: iteration), and
+        ``fit`` returns that usable model with a
+        :class:`~skmlp.exceptions.TrainingInterruptedWarning`; a second
+        Ctrl-C raises ``KeyboardInterrupt`` at once.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 data trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (a weighted mean).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with _random_state_kept_on_failure(self.random_state):
+            plan = self._prepare(X, y, sample_weight, partial=False)
+            metadata = (None if plan.targets.sample_weight is None
+                        else {"sample_weight": plan.targets.sample_weight})
+            hooks = FitHooks(self, plan.X, plan.y, metadata,
+                             snapshot=lambda trainer: self._fitted_state(plan, trainer.fork()))
+            category, message = self._train(plan, hooks)
+            hooks.close(plan.trainer)
+            if category is not None:
+                warnings.warn(message, category)
+            self._publish(plan)
+        return self
+
+    def _train(self, plan, hooks):
+        """Run the solver on ``plan.trainer``; returns (warning category or None, message)."""
+        trainer = plan.trainer
+        try:
+            if self.solver == "lbfgs":
+                converged, message = self._fit_lbfgs(plan, hooks)
+            else:
+                converged, message = self._fit_stochastic(plan, hooks)
+        except TrainingDiverged as reason:
+            restored = getattr(reason, "restored_epoch", trainer.history.n_iter)
+            kept = self._best_validation_weights(trainer) or (
+                f"the weights it had before epoch {restored + 1}, the epoch with the lowest "
+                "training loss")
+            return DivergenceWarning, (
+                f"Training diverged in epoch {trainer.history.n_iter + 1}: {reason}. "
+                f"The model keeps {kept}. Try a smaller learning_rate_init "
+                f"(now {self.learning_rate_init}).")
+        except TrainingInterrupted:
+            kept = (self._best_validation_weights(trainer)
+                    or ("the weights of the last completed iteration" if self.solver == "lbfgs"
+                        else "the weights of the last completed mini-batch"))
+            return TrainingInterruptedWarning, (
+                f"Training interrupted (KeyboardInterrupt) after {trainer.history.n_iter} "
+                f"whole {'iterations' if self.solver == 'lbfgs' else 'epochs'}; the model "
+                f"keeps {kept} and can be used or trained further.")
+        return (None if converged else ConvergenceWarning), message
+
+    def _best_validation_weights(self, trainer):
+        """With early stopping, which weights a stopped fit keeps (else None)."""
+        if not self._early_stopping_applies():
+            return None
+        scores = trainer.history.validation_scores
+        if not scores:
+            return "its initial weights (no epoch was completed)"
+        return f"the weights of its best validation epoch ({int(np.argmax(scores)) + 1})"
+
+    def _early_stopping_applies(self):
+        return self.early_stopping and SOLVERS[self.solver].stochastic
+
+    def _fit_stochastic(self, plan, hooks):
+        trainer, targets = plan.trainer, plan.targets
+        X, Y, sample_weight = plan.X, targets.Y, targets.sample_weight
+        validation = None
+        if plan.validation is not None:
+            (train, X_val, Y_val, w_val) = plan.validation
+            X, Y = X[train], Y[train]
+            sample_weight = None if sample_weight is None else sample_weight[train]
+            validation = self._validation_scorer(targets, X_val, Y_val, w_val)
+        converged = run_epochs(
+            trainer, X, Y, sample_weight, batch_size=self._batch_size(X.shape[0]),
+            max_iter=self.max_iter, rng=plan.rng, shuffle=self.shuffle, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, validation=validation, hooks=hooks,
+        )
+        return converged, (f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                           "reached and the optimization hasn't converged yet.")
+
+    def _fit_lbfgs(self, plan, hooks):
+        trainer = plan.trainer
+        hooks.epoch_begin(trainer)
+
+        def on_iteration(trainer):
+            stop = hooks.epoch_end(trainer)
+            if not stop and trainer.history.n_iter < self.max_iter:
+                hooks.epoch_begin(trainer)  # closed by hooks.close() if it never runs
+            return stop
+
+        return fit_lbfgs(trainer, plan.X, plan.targets.Y, plan.targets.sample_weight,
+                         max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+                         on_iteration=on_iteration)
+
+    # ---------------------------------------------------------- partial_fit
+    def _check_stochastic_solver(self):
+        if not SOLVERS[self.solver].stochastic:
+            raise AttributeError("partial_fit is only available for stochastic optimizers; "
+                                 f"solver={self.solver!r} is not stochastic.")
+        return True
+
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One optimizer step on the mini-batch; the subclasses' ``partial_fit``."""
+        with _random_state_kept_on_failure(self.random_state):
+            plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
+            trainer, targets = plan.trainer, plan.targets
+            before = trainer.checkpoint() if plan.first_call else None
+            try:
+                loss = trainer.step(plan.X, targets.Y, targets.sample_weight)
+                if not trainer.is_healthy():
+                    raise TrainingDiverged("the weights became non-finite or too large")
+            except TrainingDiverged as reason:
+                warnings.warn(f"partial_fit diverged: {reason}. The step was undone; try a "
+                              f"smaller learning_rate_init (now {self.learning_rate_init}).",
+                              DivergenceWarning)
+                if before is not None:  # a first call: the initial weights, n_iter_ = 0
+                    trainer.rollback(before)
+                    self._publish(plan)
+                return self
+            history = trainer.history
+            history.n_iter += 1
+            history.t += plan.X.shape[0]
+            # Constant memory over endless streams: loss_ and best_loss_, no curve.
+            history.last_loss = loss
+            history.best_loss = min(history.best_loss, loss)
+            trainer.optimizer.iteration_ends(history.t)
+            self._publish(plan)
+        return self
+
+    # -------------------------------------------------------------- checks
+    def _prepare(self, X, y, sample_weight, *, partial, classes=None):
+        """Check everything and build the new training state; change nothing.
+
+        Returns
+        -------
+        plan : _Plan
+        """
+        fitted = hasattr(self, "_trainer")
+        continuing = fitted if partial else (self.warm_start and fitted)
+        dropout = self._dropout_rates()
+        X, y, inputs = self._validate_input(X, y, reset=not continuing)
+        dtype = self._trainer.params.dtype if continuing else X.dtype
+        X = X.astype(dtype, copy=False)
+        sample_weight = check_sample_weight(sample_weight, X)
+        targets = self._encode_targets(y, sample_weight, dtype, partial=partial,
+                                       classes=classes, continuing=continuing)
+        _check_weight_sum(targets.sample_weight)
+        layer_units = (X.shape[1], *self._hidden_sizes(), targets.Y.shape[1])
+        objective = dict(hidden_activation=self.activation,
+                         output_activation=targets.out_activation, loss=self.loss,
+                         alpha=self.alpha)
+        rng = None if (partial and continuing) else self._rng()
+        if continuing:
+            trainer = self._forked_trainer(layer_units)
+        else:
+            trainer = Trainer.initialize(layer_units, rng, dtype, objective)
+        trainer.objective, trainer.dropout = objective, dropout
+        if rng is not None:
+            trainer.rng = rng
+        plan = _Plan(X, y, targets, trainer, inputs, first_call=partial and not continuing,
+                     rng=rng)
+        if partial:
+            trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver,
+                                                    trainer.layout.n_params, dtype,
+                                                    **self.get_params(deep=False))
+            return plan
+        trainer.history.reset_stopping_rule()  # a warm start trains max_iter epochs again
+        if SOLVERS[self.solver].stochastic:
+            # A new optimizer per fit: it reads the current hyper-parameters.
+            trainer.optimizer = make_optimizer(self.solver, trainer.layout.n_params, dtype,
+                                               **self.get_params(deep=False))
+            if self.early_stopping:
+                plan.validation = self._split_validation(X, targets, rng)
+        return plan
+
+    def _validate_input(self, X, y, *, reset):
+        """Validate ``X`` and ``y``; with ``reset``, learn the input attributes
+        on a blank instance, so that this estimator is not touched yet."""
+        owner = object.__new__(type(self)) if reset else self
+        X, y = validate_data(owner, X, y, accept_sparse=ACCEPTED_SPARSE,
+                             dtype=FLOAT_DTYPES, multi_output=True, y_numeric=self._y_numeric,
+                             reset=reset)
+        inputs = {name: getattr(owner, name) for name in ("n_features_in_", "feature_names_in_")
+                  if hasattr(owner, name)} if reset else None
+        return X, ravel_column(y), inputs
+
+    _y_numeric = False
+
+    def _forked_trainer(self, layer_units):
+        """A fork of the fitted trainer, after checking it fits ``layer_units``."""
+        trainer = self._trainer
+        if tuple(trainer.layout.layer_units) != tuple(layer_units):
+            raise ValueError(
+                f"The fitted network has layer sizes {trainer.layout.layer_units}, "
+                f"but the current parameters ask for {tuple(layer_units)}. Set "
+                "warm_start=False (or call fit rather than partial_fit) to start a new "
+                "network.")
+        if trainer.owns(self.coefs_, self.intercepts_):
+            return trainer.fork()
+        # coefs_/intercepts_ were assigned from outside (or unpickled): start from them.
+        shapes = [np.shape(W) for W in self.coefs_] + [np.shape(b) for b in self.intercepts_]
+        expected = trainer.layout.coef_shapes + [(n,) for n in layer_units[1:]]
+        if [tuple(s) for s in shapes] != [tuple(s) for s in expected]:
+            raise ValueError(f"coefs_ and intercepts_ have shapes {shapes}; the network "
+                             f"{tuple(layer_units)} needs {expected}.")
+        return trainer.fork(self.coefs_, self.intercepts_)
+
+    def _split_validation(self, X, targets, rng):
+        """Hold out ``validation_fraction`` of the rows (stratified by class when the
+        targets say so), after checking that both parts are large enough."""
+        n_samples = X.shape[0]
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        n_classes = 0 if targets.stratify is None else len(np.unique(targets.stratify))
+        needed = max(2, n_classes)
+        if n_val < needed or n_samples - n_val < max(1, n_classes):
+            per_class = f" (one per class: {n_classes} classes)" if n_classes > 2 else ""
+            raise ValueError(
+                f"The validation set is too small: validation_fraction="
+                f"{self.validation_fraction} of {n_samples} samples holds {n_val}, and early "
+                f"stopping needs at least {needed}{per_class} in it and in the training part. "
+                "Increase validation_fraction, pass more samples, or set "
+                "early_stopping=False.")
+        try:
+            train, val = train_test_split(
+                np.arange(n_samples), test_size=self.validation_fraction,
+                stratify=targets.stratify,
+                random_state=int(rng.integers(np.iinfo(np.int32).max)))
+        except ValueError as error:  # e.g. a class too rare to stratify
+            raise ValueError(f"Early stopping cannot hold out a stratified validation set "
+                             f"with validation_fraction={self.validation_fraction}: "
+                             f"{error}") from None
+        w = targets.sample_weight
+        return train, X[val], targets.Y[val], None if w is None else w[val]
+
+    # ------------------------------------------------------------- publish
+    def _fitted_state(self, plan, trainer=None):
+        """The fitted attributes of ``plan`` (at ``trainer``, default the plan's)."""
+        trainer = plan.trainer if trainer is None else trainer
+        history = trainer.history
+        early = self._early_stopping_applies()
+        return {
+            "coefs_": trainer.coefs, "intercepts_": trainer.intercepts,
+            "n_iter_": history.n_iter, "t_": history.t,
+            "loss_curve_": history.loss_curve, "loss_": history.last_loss,
+            "best_loss_": None if early else history.best_loss,
+            "validation_scores_": history.validation_scores if early else None,
+            "validation_loss_curve_": history.validation_loss_curve if early else None,
+            "best_validation_score_": history.best_validation_score if early else None,
+            "n_layers_": len(trainer.layout.layer_units),
+            "n_outputs_": trainer.layout.layer_units[-1],
+            "out_activation_": plan.targets.out_activation,
+            "_trainer": trainer,
+            **plan.targets.attributes,
+            **(plan.inputs or {}),
+        }
+
+    def _publish(self, plan):
+        """Swap in the complete new state with a single assignment."""
+        state = dict(vars(self))
+        if plan.inputs is not None:  # a new fit: the input attributes are new too
+            state.pop("feature_names_in_", None)
+        state.update(self._fitted_state(plan))
+        self.__dict__ = state
+
+    # ------------------------------------------------------------ predict
+    def _output(self, X, output_activation=None):
+        """Output-layer activations (or, with 'identity', pre-activations)."""
+        check_is_fitted(self)
+        # Scanning all of a dense X for nan/inf costs up to half the time of a
+        # small network's forward pass; with no zero in W^1, the forward pass
+        # checks X through z^1 instead (see forward's check_input), and X is
+        # scanned with scikit-learn's check only when that check fires.
+        X = validate_data(self, X, accept_sparse=ACCEPTED_SPARSE, dtype=FLOAT_DTYPES,
+                          reset=False, ensure_all_finite=False)
+        check_input = not sp.issparse(X) and bool(np.all(self.coefs_[0]))
+        if not check_input:
+            assert_all_finite(X, input_name="X")
+        args = (self.coefs_, self.intercepts_, X, self._trainer.objective["hidden_activation"],
+                output_activation or self.out_activation_)
+        # New arrays per call: concurrent predictions share no scratch memory.
+        try:
+            activations, _ = forward(*args, check_input=check_input)
+        except NonFiniteLayerInput:
+            assert_all_finite(X, input_name="X")  # raises, naming nan or inf
+            with np.errstate(over="ignore", invalid="ignore"):  # X finite but huge
+                activations, _ = forward(*args)
+        return activations[-1]
+
+    # ----------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skmlp_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_skmlp_version", "unknown (before 0.1.0)")
+        if saved != __version__:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, original_version=saved,
+                current_version=__version__))
+        super().__setstate__(state)
+
+    def __sklearn_is_fitted__(self):
+        # check_is_fitted otherwise scans every attribute for a trailing "_",
+        # about 40 us of each prediction on a small network.
+        return hasattr(self, "_trainer")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------- helpers
+    def _rng(self):
+        """A NumPy Generator seeded from ``random_state``."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.iterable(sizes) else [sizes]
+        if any(not isinstance(s, Integral) or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _dropout_rates(self):
+        """One dropout probability per hidden layer."""
+        n_hidden = len(self._hidden_sizes())
+        if np.ndim(self.dropout) == 0:
+            return [float(self.dropout)] * n_hidden
+        rates = [float(p) for p in self.dropout]
+        if len(rates) != n_hidden or not all(0 <= p < 1 for p in rates):
+            raise ValueError(f"dropout must be a float in [0, 1) or one such float per hidden "
+                             f"layer ({n_hidden}), got {self.dropout!r}.")
+        return rates
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(f"Got `batch_size`={self.batch_size} larger than the number of "
+                          f"samples {n_samples}; it is clipped to {n_samples}.")
+        return min(self.batch_size, n_samples)
+
+    def _gradient_problem(self, X, y, sample_weight=None):
+        """The float64 objective at the current weights (or a fresh initialisation).
+
+        For :func:`skmlp.utils.check_gradients`: dropout is left out (a
+        gradient check needs a deterministic objective).
+
+        Returns
+        -------
+        params : ndarray of shape (n_params,)
+        layout : ParameterLayout
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,) or None
+        objective : dict
+        """
+        fitted = hasattr(self, "_trainer")
+        X, y, _ = self._validate_input(X, y, reset=not fitted)
+        X = X.astype(np.float64, copy=False)
+        sample_weight = check_sample_weight(sample_weight, X)
+        targets = self._encode_targets(y, sample_weight, np.float64, partial=False,
+                                        classes=None, continuing=fitted)
+        objective = dict(hidden_activation=self.activation,
+                         output_activation=targets.out_activation, loss=self.loss,
+                         alpha=self.alpha)
+        if fitted:
+            layout = self._trainer.layout
+            params = layout.pack(self.coefs_, self.intercepts_, np.float64)
+        else:
+            layer_units = (X.shape[1], *self._hidden_sizes(), targets.Y.shape[1])
+            trainer = Trainer.initialize(layer_units, self._rng(), np.float64, objective)
+            layout, params = trainer.layout, trainer.params
+        return params.copy(), layout, X, targets.Y, targets.sample_weight, objective
