@@ -126,7 +126,9 @@ def _check_weight_sum(sample_weight):
     if not np.any(sample_weight):
         raise ValueError("The sample weights times the class weights are all zero: at least "
                          "one sample must have a positive weight.")
-    if not np.isfinite(np.sum(sample_weight)):
+    with np.errstate(over="ignore"):
+        total = np.sum(sample_weight)
+    if not np.isfinite(total):
         raise ValueError(
             f"The sample weights (times any class weights) sum to inf in "
             f"{sample_weight.dtype}: the largest is {float(np.max(sample_weight)):.3g}. "

@@ -250,10 +250,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return np.clip(proba, finfo.tiny, 1 - finfo.epsneg, out=proba)
 
     def predict_log_proba(self, X):
-        """Logarithm of the probability estimates, computed as a log-softmax.
+        """Logarithm of the probability estimates.
 
-        The logarithm is taken of the output pre-activations directly, so it is
-        finite even where a probability underflows to 0.
+        Computed from the output pre-activations directly (a log-softmax for
+        softmax outputs, ``log sigmoid`` of each output for logistic ones), so
+        it is finite even where a probability underflows to 0 or rounds to 1;
+        it may then still separate classes that :meth:`predict_proba` shows
+        tied at 1.0.
 
         Parameters
         ----------

@@ -169,7 +169,8 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
 
     t_ : int
         Number of training samples seen by the stochastic optimizers, over
-        all calls (0 after an 'lbfgs' fit).
+        all calls; an 'lbfgs' fit adds none (so it is 0 after a fresh
+        'lbfgs' fit, and unchanged by a warm-started one).
 
     loss_ : float
         The latest loss: of the last epoch of :meth:`fit`, or of the last
@@ -177,8 +178,10 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
         epoch).
 
     best_loss_ : float or None
-        The lowest loss since the stopping rule was last reset; None with
-        ``early_stopping=True`` and 'sgd' or 'adam'.
+        The lowest loss since the stopping rule was last reset by
+        :meth:`fit`: epoch losses of that fit, then the mini-batch losses of
+        the :meth:`partial_fit` steps since (which are noisier than epoch
+        losses). None with ``early_stopping=True`` and 'sgd' or 'adam'.
 
     validation_scores_ : list of float or None
         Validation accuracy after each epoch (early stopping only).

@@ -149,7 +149,10 @@ def with_class_weight(class_weight, binarizer, sample_weight, y, dtype):
     if not np.any(weights):
         raise ValueError(f"class_weight={class_weight!r} gives weight 0 to every class in y "
                          f"({unique_labels(y).tolist()}): at least one must be positive.")
-    return weights if sample_weight is None else sample_weight * weights
+    if sample_weight is None:
+        return weights
+    with np.errstate(over="ignore"):  # an overflow is refused by the estimator's sum check
+        return sample_weight * weights
 
 
 def _check_class_weight_values(class_weight):
