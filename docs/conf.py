@@ -31,6 +31,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 files copied into _static: math renders offline
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -175,16 +176,33 @@ if SKMLP_INTERSPHINX:
     }
 
 # -- HTML --------------------------------------------------------------------
+# Every script, stylesheet and font is served from the build itself: MathJax
+# from _static/mathjax (sphinx-mathjax-offline), the theme's fonts from its
+# vendored copy; no analytics, no version switcher, no remote icon links.
+# tests/test_docs.py fails on any reference to another host.
 try:
     import pydata_sphinx_theme  # noqa: F401
 
     html_theme = "pydata_sphinx_theme"
     html_theme_options = {
         "navigation_with_keys": False,
+        "navbar_align": "left",
+        "navbar_start": ["navbar-logo"],
+        "navbar_center": ["navbar-nav"],
+        "navbar_persistent": ["search-button"],  # an icon, so the navbar keeps one row
+        "navbar_end": ["theme-switcher"],
+        "header_links_before_dropdown": 6,
         "show_toc_level": 2,
         "secondary_sidebar_items": ["page-toc"],
+        "show_prev_next": True,
         "footer_start": ["copyright"],
         "footer_end": ["sphinx-version"],
+    }
+    # The left sidebar lists the pages of the current section; top-level pages
+    # without sub-pages get none (an empty "Section Navigation" otherwise).
+    html_sidebars = {
+        page: [] for page in ("index", "getting_started", "api", "migrating", "performance",
+                              "scaling", "internals", "contributing", "search", "genindex")
     }
 except ImportError:  # the docs extra is not installed: fall back to the default theme
     html_theme = "alabaster"

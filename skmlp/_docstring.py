@@ -29,6 +29,8 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
     The main difference is deliberate: :meth:`partial_fit` takes exactly one
     optimizer step on the rows it is given (scikit-learn's runs a whole epoch).
 
+    Read more in the :ref:`User Guide <user_guide>`.
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -209,7 +211,49 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier trained by hand-written b
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-learn.
+    sklearn.neural_network.MLPClassifier : The multi-layer perceptron of
+        scikit-learn, with the same parameters.
+    skmlp.plotting.LossCurveDisplay : Plot the loss curve of a fitted model.
+    skmlp.plotting.WeightImageDisplay : Show the first layer's weights as images.
+    skmlp.utils.check_gradients : Compare backpropagation with finite differences.
+
+    Notes
+    -----
+    The network is trained by backpropagation [1]_: a forward pass computes
+    every layer's activations, a backward pass the derivative of the cost with
+    respect to every weight and bias, and the optimizer takes a step against
+    that gradient. :mod:`skmlp._core` implements each step as a small NumPy
+    function; the :ref:`User Guide <user_guide>` states the equations and
+    points to the code that computes each one.
+
+    Weights and biases start from Glorot and Bengio's uniform distribution
+    [2]_, with the bound scaled for logistic units as in scikit-learn. 'adam'
+    is the optimizer of Kingma and Ba [3]_; 'sgd' is mini-batch stochastic
+    gradient descent with classical or Nesterov momentum. Dropout [4]_ zeroes
+    each hidden unit of a training mini-batch with probability ``dropout``.
+
+    The cost is not convex: different ``random_state`` values can lead to
+    different local minima. Like every network trained by gradient descent,
+    it is sensitive to the scale of the features: scale them first, for
+    example with :class:`~sklearn.preprocessing.StandardScaler`. ``float32``
+    input trains in ``float32`` end to end.
+
+    References
+    ----------
+    .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning
+       representations by back-propagating errors", Nature 323, 533-536,
+       1986.
+    .. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training
+       deep feedforward neural networks", Proceedings of the 13th
+       International Conference on Artificial Intelligence and Statistics
+       (AISTATS), 249-256, 2010.
+    .. [3] D. P. Kingma and J. Ba, "Adam: A method for stochastic
+       optimization", 3rd International Conference on Learning
+       Representations (ICLR), 2015. arXiv:1412.6980.
+    .. [4] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
+       R. Salakhutdinov, "Dropout: a simple way to prevent neural networks
+       from overfitting", Journal of Machine Learning Research 15,
+       1929-1958, 2014.
 
     Examples
     --------

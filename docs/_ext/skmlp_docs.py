@@ -7,7 +7,11 @@ Directives
     (:data:`skmlp._core.activations.ACTIVATIONS`,
     :data:`skmlp._core.losses.LOSSES`,
     :data:`skmlp._core.optimizers.LEARNING_RATE_SCHEDULES`), so that the
-    documentation cannot fall out of step with the code.
+    documentation cannot fall out of step with the code. The formulas are
+    typeset from :data:`FORMULAS_LATEX`, the LaTeX of each entry's ASCII
+    ``formula``; ``tests/test_docs.py`` fails when an entry of the core's
+    tables has no LaTeX here, or when a constant of its ``formula`` is
+    missing from the LaTeX.
 
 ``.. gallery-links:: plot_a plot_b ...``
     A "See also the examples" line that links to those gallery examples
@@ -53,6 +57,72 @@ EXAMPLE_ORDER = (
 )
 
 
+#: The LaTeX of the ``formula`` of each entry of the core's tables, as
+#: ``{table: {name: [(latex, condition or None), ...]}}``. A callable builds
+#: the LaTeX from the core module's constants (``LEAKY_RELU_SLOPE``, ...), so
+#: a changed constant shows up in the docs. Tables are keyed by the name of
+#: the core table they document: ``"activations"`` for
+#: ``skmlp._core.activations.ACTIVATIONS`` (hidden and output activations),
+#: ``"losses"`` for ``skmlp._core.losses.LOSSES``. ``'exp'`` and
+#: ``'poisson'`` are here ahead of the core's entries for them; to document a
+#: new entry, add a line to its table.
+FORMULAS_LATEX = {
+    "activations": {
+        "identity": [(r"f(z) = z", None)],
+        "logistic": [(r"f(z) = \dfrac{1}{1 + e^{-z}}", None)],
+        "tanh": [(r"f(z) = \tanh z", None)],
+        "relu": [(r"f(z) = \max(0, z)", None)],
+        "leaky_relu": [(lambda c: rf"f(z) = \begin{{cases}} z & z > 0 \\ "
+                                  rf"{c.LEAKY_RELU_SLOPE}\, z & z \le 0 \end{{cases}}", None)],
+        "elu": [(lambda c: rf"f(z) = \begin{{cases}} z & z > 0 \\ "
+                           rf"{c.ELU_ALPHA}\,(e^{{z}} - 1) & z \le 0 \end{{cases}}", None)],
+        "softmax": [(r"f(z)_k = \dfrac{e^{z_k}}{\sum_j e^{z_j}}", None)],
+        "exp": [(r"f(z) = e^{z}", None)],
+    },
+    "losses": {
+        "log_loss": [(r"-\sum_k y_k \log a_k", "softmax outputs"),
+                     (r"-\sum_k \bigl[y_k \log a_k + (1 - y_k) \log(1 - a_k)\bigr]",
+                      "logistic outputs")],
+        "squared_error": [(r"\tfrac{1}{2} \lVert a - y \rVert^2", "quadratic cost")],
+        "poisson": [(r"a - y \log a", None)],
+    },
+}
+
+#: Where each documented table lives: table key -> (module, attribute).
+CORE_TABLES = {
+    "activations": ("skmlp._core.activations", "ACTIVATIONS"),
+    "losses": ("skmlp._core.losses", "LOSSES"),
+}
+
+
+def core_table(which):
+    """The core's table ``which`` (a key of :data:`CORE_TABLES`) and its module."""
+    import importlib
+
+    module_name, attribute = CORE_TABLES[which]
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute), module
+
+
+def formula_latex(which, name):
+    """``[(latex, condition or None), ...]`` of entry ``name`` of table ``which``.
+
+    Raises
+    ------
+    KeyError
+        If the entry has no LaTeX in :data:`FORMULAS_LATEX`, with a message
+        that says where to add it.
+    """
+    try:
+        renderings = FORMULAS_LATEX[which][name]
+    except KeyError:
+        raise KeyError(f"{which} entry {name!r} has no LaTeX: add it to FORMULAS_LATEX "
+                       "in docs/_ext/skmlp_docs.py") from None
+    _, module = core_table(which)
+    return [(latex(module) if callable(latex) else latex, condition)
+            for latex, condition in renderings]
+
+
 
 class ExampleOrder:
     """Sort key for sphinx-gallery's ``within_subsection_order``."""
@@ -70,6 +140,13 @@ class ExampleOrder:
 
 
 # --------------------------------------------------------------- skmlp-table
+class _Wrap(list):
+    """Cell content that may wrap at its spaces (CSS class ``skmlp-wrap``)."""
+
+    def __init__(self, *cell):
+        super().__init__(cell)
+
+
 def _table(header, rows, widths=None):
     """A docutils table node with a header row; cells are nodes or text."""
     table = nodes.table(classes=["skmlp-table"])
@@ -83,7 +160,13 @@ def _table(header, rows, widths=None):
         row = nodes.row()
         for cell in cells:
             entry = nodes.entry()
-            if isinstance(cell, nodes.paragraph):
+            if isinstance(cell, _Wrap):
+                entry["classes"].append("skmlp-wrap")
+                cell = list(cell)
+            if isinstance(cell, list) and cell and all(isinstance(c, nodes.paragraph)
+                                                       for c in cell):
+                entry.extend(cell)
+            elif isinstance(cell, nodes.paragraph):
                 entry += cell
             elif isinstance(cell, list):
                 entry += nodes.paragraph("", "", *cell)
@@ -109,8 +192,9 @@ def _literal(text):
 
 
 def _func_ref(target):
-    """A cross-reference to the Python function ``target``, shown as code."""
-    title = f"{target}()"
+    """A cross-reference to the Python function ``target``, shown as code by
+    its short name (the module is in the link; the cell stays narrow)."""
+    title = f"{target.rsplit('.', 1)[-1]}()"
     return addnodes.pending_xref("", nodes.literal(title, title, classes=["xref", "py", "py-func"]),
                                  refdomain="py", reftype="func", reftarget=target,
                                  refexplicit=True, refwarn=False)
@@ -125,36 +209,48 @@ class SkmlpTable(Directive):
     def run(self):
         which = self.arguments[0]
         if which == "activations":
-            from skmlp._core.activations import ACTIVATIONS
-
+            table, _ = core_table("activations")
             header = ["name", "f(z)", "where it is used"]
             rows = []
-            for name, activation in ACTIVATIONS.items():
-                if activation.hidden:
+            for name, activation in table.items():
+                if getattr(activation, "hidden", True):
                     where = [nodes.Text("hidden layers: "), _literal(f"activation='{name}'")]
                 else:
                     where = "output layer only (chosen by the estimator)"
-                rows.append([_literal(f"'{name}'"), _literal(activation.formula), where])
+                rows.append([_literal(f"'{name}'"), self._formula("activations", name), where])
             widths = [2, 5, 4]
         elif which == "losses":
-            from skmlp._core.losses import LOSSES
-
+            table, _ = core_table("losses")
             header = ["loss", "per-sample cost", "output delta"]
-            rows = [[_literal(f"'{name}'"), _literal(loss.formula),
+            rows = [[_literal(f"'{name}'"), self._formula("losses", name),
                      _func_ref(f"{loss.output_delta.__module__}.{loss.output_delta.__name__}")]
-                    for name, loss in LOSSES.items()]
+                    for name, loss in table.items()]
             widths = [2, 5, 4]
         elif which == "schedules":
             from skmlp._core.optimizers import LEARNING_RATE_SCHEDULES
 
             header = ["learning_rate", "step size eta"]
-            rows = [[_literal(f"'{name}'"), _literal(meaning)]
+            rows = [[_literal(f"'{name}'"), _Wrap(_literal(meaning))]
                     for name, meaning in LEARNING_RATE_SCHEDULES.items()]
             widths = [2, 7]
         else:
             raise self.error(f"skmlp-table: unknown table {which!r}; expected "
                              "'activations', 'losses' or 'schedules'.")
         return [_table(header, rows, widths)]
+
+    def _formula(self, which, name):
+        """The typeset formula(s) of an entry: one paragraph per rendering."""
+        try:
+            renderings = formula_latex(which, name)
+        except KeyError as exc:
+            raise self.error(str(exc.args[0])) from None
+        paragraphs = []
+        for latex, condition in renderings:
+            paragraph = nodes.paragraph("", "", nodes.math(latex, latex))
+            if condition:
+                paragraph += nodes.Text(f" ({condition})")
+            paragraphs.append(paragraph)
+        return paragraphs
 
 
 # ------------------------------------------------------------- gallery-links
