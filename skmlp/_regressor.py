@@ -1,0 +1,251 @@
+"""MLPRegressor: real-valued targets, R^2 as the validation score.
+
+The second estimator on :class:`skmlp._base.BaseMLP`: everything about
+solvers, early stopping, warm start, all-or-nothing calls and persistence
+comes from the base. This module adds what is about regression targets:
+their shape, the output layer the loss asks for, and R^2.
+"""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import _check_sample_weight
+
+from ._base import BaseMLP, Targets
+from ._core.losses import LOSSES
+from ._core.objective import sample_scale_and_norm
+from ._core.outputs import outputs_for_loss
+from ._docstring import REGRESSOR_DOC
+
+#: The regressor's losses: those the output table pairs with a real-valued output.
+REGRESSION_LOSSES = ("squared_error", "poisson")
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    __doc__ = REGRESSOR_DOC
+
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+    }
+    _y_numeric = True
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data X and targets y.
+
+        All or nothing: if the call raises, the estimator is left exactly as
+        it was (or unfitted). A first Ctrl-C (SIGINT) is not an error: it
+        ends training after the current mini-batch (L-BFGS: iteration), and
+        ``fit`` returns that usable model with a
+        :class:`~skmlp.exceptions.TrainingInterruptedWarning`; a second
+        Ctrl-C raises ``KeyboardInterrupt`` at once.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 data trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values (non-negative for ``loss='poisson'``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (a weighted mean).
+
+        Returns
+        -------
+        self : MLPRegressor
+            The fitted estimator.
+        """
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    @available_if(BaseMLP._check_stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Take exactly one optimizer step on the mini-batch ``(X, y)``.
+
+        Unlike scikit-learn's ``MLPRegressor.partial_fit``, which runs one
+        epoch of mini-batches over the data it is given, every call here is a
+        single step: all rows of ``X`` form one mini-batch, the gradient is the
+        (weighted) mean over them, and the optimizer updates once.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The mini-batch.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its targets; the number of targets must stay the same.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp import MLPRegressor
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        >>> reg = MLPRegressor(hidden_layer_sizes=(4,), random_state=0)
+        >>> for _ in range(3):  # three calls, three optimizer steps
+        ...     reg = reg.partial_fit(X, [1.0, 2.0, 3.0])
+        >>> reg.n_iter_, reg.t_
+        (3, 9)
+        """
+        return self._partial_fit(X, y, sample_weight=sample_weight)
+
+    # -------------------------------------------------------------- targets
+    def _encode_targets(self, y, sample_weight, dtype, *, partial, classes, continuing):
+        """Targets as a matrix of shape ``(n_samples, n_targets)``, checked.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : ndarray of shape (n_samples,) or None
+        dtype : dtype
+        partial, classes : unused
+            Part of the base's interface (``classes`` is for classifiers).
+        continuing : bool
+            Whether the call continues the fitted model, whose number of
+            targets must then be kept.
+
+        Returns
+        -------
+        targets : Targets
+        """
+        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype, copy=False)
+        if continuing and Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} target(s), but the fitted model has "
+                             f"{self.n_outputs_}. Set warm_start=False (or call fit rather "
+                             "than partial_fit) to start a new network.")
+        if self.loss == "poisson" and np.any(Y < 0):
+            raise ValueError(f"loss='poisson' needs non-negative targets (counts, rates); y "
+                             f"has values down to {float(Y.min())}. Use "
+                             "loss='squared_error' for targets of any sign.")
+        return Targets(Y=Y, sample_weight=sample_weight,
+                       out_activation=outputs_for_loss(self.loss)[0], attributes={})
+
+    def _validation_scorer(self, targets, X_val, Y_val, w_val):
+        """R^2 (scikit-learn's early-stopping score) and the loss on the held-out rows.
+
+        Returns
+        -------
+        scorer : callable
+            ``scorer(trainer) -> (r2, loss)``; R^2 is NaN when the outputs
+            are not finite, as in scikit-learn.
+        """
+        output = targets.out_activation
+        loss = LOSSES[self.loss]
+        sample_scale, _ = sample_scale_and_norm(X_val.shape[0], w_val, Y_val.dtype)
+
+        def score(trainer):
+            A = trainer.outputs(X_val)
+            if not np.isfinite(A).all():
+                return np.nan, np.nan
+            return (float(r2_score(Y_val, A, sample_weight=w_val)),
+                    loss.value(Y_val, A, output, sample_scale))
+
+        return score
+
+    # ------------------------------------------------------------ predict
+    def predict(self, X):
+        """Predict using the multi-layer perceptron.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The predicted values; 1-D when the model has one target, as in
+            scikit-learn.
+        """
+        y_pred = self._output(X)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the prediction.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            True values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; checked like those of ``fit``.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` with respect to ``y`` (uniform average
+            over targets).
+        """
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        return super().score(X, y, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        if self.loss == "poisson":
+            tags.target_tags.positive_only = True
+        return tags
