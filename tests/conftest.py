@@ -28,3 +28,15 @@ def relative_error(a, b):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def pytest_collection_modifyitems(items):
+    """Let a test module mark the items collected from it.
+
+    tests/test_sklearn_mlp_suite.py re-exposes scikit-learn's own MLP tests and
+    skips or xfails some of them by name through its ``mark_collected_item``.
+    """
+    for item in items:
+        mark = getattr(getattr(item, "module", None), "mark_collected_item", None)
+        if mark is not None:
+            mark(item)
