@@ -323,6 +323,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         -------
         plan : _Plan
         """
+        if partial and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True: it takes one "
+                             "step on the mini-batch it is given; hold out a validation set "
+                             "and score it between calls instead.")
         fitted = hasattr(self, "_trainer")
         continuing = fitted if partial else (self.warm_start and fitted)
         dropout = self._dropout_rates()

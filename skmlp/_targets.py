@@ -79,13 +79,15 @@ def check_labels(binarizer, y, same_classes=False):
                              "columns, as when the model was first fitted.")
         return
     labels = unique_labels(y)
+    if same_classes and not np.array_equal(labels, classes):
+        # scikit-learn's words, so that code matching them keeps working.
+        raise ValueError("warm_start can only be used where `y` has the same classes as in "
+                         f"the previous call to fit. Previously got {classes}, `y` has "
+                         f"{labels}")
     unknown = np.setdiff1d(labels, classes)
     if unknown.size:
         raise ValueError(f"y has labels {unknown.tolist()} that are not in classes_ "
                          f"{classes.tolist()}.")
-    if same_classes and len(labels) != len(classes):
-        raise ValueError(f"warm_start=True needs the same classes as before, "
-                         f"{classes.tolist()}; y has {labels.tolist()}.")
 
 
 def check_sample_weight(sample_weight, X):

@@ -71,7 +71,7 @@ REFUSED = [
     ("class weights times sample weights overflow", {"class_weight": {0: 1e300}}, "fit",
      (X, y3), {"sample_weight": np.full(60, 1e300)}, ValueError, "sum to inf"),
     ("warm start with other classes", {"warm_start": True}, "fit", (X, y3 % 2), {},
-     ValueError, "warm_start=True needs the same classes"),
+     ValueError, "warm_start can only be used where `y` has the same classes"),
     ("warm start with other features", {"warm_start": True}, "fit", (X[:, :3], y3), {},
      ValueError, "expecting 4 features"),
     ("warm start with another architecture", {"warm_start": True, "hidden_layer_sizes": (5,)},
@@ -92,6 +92,8 @@ REFUSED = [
      "partial_fit", (X, y3), {"classes": [0, 1, 2]}, ValueError, "per hidden layer"),
     ("partial_fit after hidden_layer_sizes changed", {"hidden_layer_sizes": (3, 3)},
      "partial_fit", (X, y3), {}, ValueError, "layer sizes"),
+    ("partial_fit with early_stopping=True", {"early_stopping": True}, "partial_fit", (X, y3),
+     {}, ValueError, "partial_fit does not support early_stopping=True"),
     ("partial_fit with overflowing weights", {}, "partial_fit", (X, y3),
      {"sample_weight": np.full(60, 1e308)}, ValueError, "sum to inf"),
 ]

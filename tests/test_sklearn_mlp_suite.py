@@ -58,7 +58,7 @@ DESELECTED = {
         f"{_PRIVATE} _no_improvement_count (skmlp: _trainer.history.no_improvement_count)"),
     "test_n_iter_no_change_inf": (
         f"{_PRIVATE} _no_improvement_count (skmlp: _trainer.history.no_improvement_count); "
-        "it also needs n_iter_no_change=np.inf, see the xfails of "
+        "the same test with n_iter_no_change=np.inf (accepted) passes in "
         "test_mlp_warm_start_no_convergence"),
     "test_early_stopping_stratified": (
         "(a) asserts scikit-learn's internal label encoding: from scikit-learn 1.8 the "
@@ -71,22 +71,10 @@ DESELECTED = {
 # fix shows as XPASS and the entry must be removed). "skmlp bug" are plain
 # bugs; "skmlp differs" are differences skmlp chose, for the lead to fix or to
 # move to DESELECTED with their reason.
-_NO_INF = ("skmlp bug: n_iter_no_change=np.inf is rejected by the parameter "
-           "constraints (scikit-learn accepts it: never stop on a plateau)")
 XFAIL = {
-    "test_mlp_warm_start_no_convergence[sgd-MLPClassifier]": _NO_INF,
-    "test_mlp_warm_start_no_convergence[adam-MLPClassifier]": _NO_INF,
-    "test_mlp_warm_start_no_convergence[lbfgs-MLPClassifier]": _NO_INF,
-    "test_warm_start": (
-        "skmlp bug: a warm-started fit on other classes raises ValueError with its own "
-        "message, not scikit-learn's 'warm_start can only be used where `y` has the same "
-        "classes as in the previous call to fit. Previously got [0 1 2], `y` has [0 1]'"),
     "test_preserve_feature_names[MLPClassifier]": (
         "skmlp differs: fit refuses a y with one class (scikit-learn fits it); the test's "
         "point, feature names kept under early stopping, holds with two classes"),
-    "test_mlp_partial_fit_after_fit[MLPClassifier]": (
-        "skmlp differs (docs/migrating.rst): partial_fit with early_stopping=True takes "
-        "the step instead of raising 'partial_fit does not support early_stopping=True'"),
     "test_predict_proba_multilabel": (
         "skmlp differs (docs/migrating.rst): predict_log_proba is a log-sigmoid of the "
         "pre-activations, not log(predict_proba): its argmax separates labels whose "
