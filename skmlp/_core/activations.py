@@ -1,8 +1,10 @@
-"""Activation functions and their derivatives: the one table.
+"""Hidden-layer activation functions and their derivatives: the one table.
 
-Every activation is an entry of :data:`ACTIVATIONS`. Everything else that
-needs a list of activation names (parameter validation, documentation, tests)
-derives it from this table.
+Every hidden activation is an entry of :data:`ACTIVATIONS`. Everything else
+that needs a list of activation names (parameter validation, documentation,
+tests) derives it from this table. Output layers (identity, logistic, softmax,
+exp) have their own table, :data:`skmlp._core.outputs.OUTPUTS`, which reuses
+these functions where they coincide.
 
 Conventions
 -----------
@@ -11,17 +13,16 @@ Conventions
 activations ``A = f(Z)``.
 
 ``derivative(A, delta)`` turns ``delta = dC/dA`` into ``dC/dZ`` **in place**
-and returns it, using only ``A = f(Z)``. For the element-wise activations this
-is the Hadamard product ``delta * f'(Z)`` (with ``f'`` written in terms of
-``A``, so ``Z`` never has to be kept); for softmax it is the product with the
-Jacobian of the softmax, ``A * (delta - sum(delta * A, axis=1))``.
+and returns it, using only ``A = f(Z)``: the Hadamard product
+``delta * f'(Z)``, with ``f'`` written in terms of ``A`` so that ``Z`` never
+has to be kept.
 """
 
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 #: Slope of ``leaky_relu`` for negative inputs.
 LEAKY_RELU_SLOPE = 0.01
@@ -41,15 +42,11 @@ class Activation:
         ``derivative(A, delta) -> delta * f'(Z)``, in place on ``delta``.
     formula : str
         The formula, for documentation.
-    hidden : bool
-        Whether the activation may be used for hidden layers (softmax is an
-        output activation only).
     """
 
     function: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
     formula: str
-    hidden: bool = True
 
 
 def _identity(Z):
@@ -118,45 +115,6 @@ def _elu_derivative(A, delta):
     return np.multiply(delta, slope, out=delta)
 
 
-def _row_max(Z):
-    """The maximum of each row of ``Z``, shape ``(n_samples, 1)``.
-
-    NumPy reduces along a short last axis slowly (about 40 ns a row for 10
-    columns); for a tall, narrow ``Z`` such as the output of a classifier, a
-    running maximum over the columns is several times faster.
-    """
-    n_samples, n_units = Z.shape
-    if n_units > 32 or n_samples < 8 * n_units:
-        return np.maximum.reduce(Z, axis=1, keepdims=True)
-    result = Z[:, 0].copy()
-    for k in range(1, n_units):
-        np.maximum(result, Z[:, k], out=result)
-    return result[:, np.newaxis]
-
-
-def _row_sum(Z):
-    """The sum of each row of ``Z``, shape ``(n_samples, 1)``: a product with a
-    column of ones, which BLAS does faster than a reduction along short rows."""
-    return Z @ np.ones((Z.shape[1], 1), dtype=Z.dtype)
-
-
-def _softmax(Z):
-    # Subtracting the row maximum makes every exponent <= 0 (no overflow for
-    # inputs like +-1e4) and the largest term exactly 1 (no division by 0).
-    Z -= _row_max(Z)
-    np.exp(Z, out=Z)
-    Z /= _row_sum(Z)
-    return Z
-
-
-def _softmax_derivative(A, delta):
-    # dC/dz_j = sum_k dC/da_k * da_k/dz_j = a_j (dC/da_j - sum_k dC/da_k a_k)
-    weighted_sum = np.einsum("ij,ij->i", delta, A)[:, np.newaxis]
-    delta -= weighted_sum
-    delta *= A
-    return delta
-
-
 #: The table: activation name -> :class:`Activation`.
 ACTIVATIONS = {
     "identity": Activation(_identity, _identity_derivative, "f(z) = z"),
@@ -173,37 +131,18 @@ ACTIVATIONS = {
     "elu": Activation(
         _elu, _elu_derivative, f"f(z) = z if z > 0 else {ELU_ALPHA} (exp(z) - 1)"
     ),
-    "softmax": Activation(
-        _softmax,
-        _softmax_derivative,
-        "f(z)_k = exp(z_k) / sum_j exp(z_j)",
-        hidden=False,
-    ),
 }
 
 #: Names allowed for hidden layers, in table order.
-HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
+HIDDEN_ACTIVATIONS = tuple(ACTIVATIONS)
 
 
 def log_activation(name, Z):
-    """Logarithm of the output activation, computed stably from ``Z``.
+    """Logarithm of the output activation; kept for older callers.
 
-    Parameters
-    ----------
-    name : {'logistic', 'softmax'}
-        The output activation.
-    Z : ndarray of shape (n_samples, n_outputs)
-        Pre-activations of the output layer. Modified in place.
-
-    Returns
-    -------
-    log_A : ndarray of shape (n_samples, n_outputs)
-        ``log f(Z)``, finite even where ``f(Z)`` underflows to 0.
+    The same as :func:`skmlp._core.outputs.log_output`, which new code should
+    call.
     """
-    if name == "softmax":
-        Z -= logsumexp(Z, axis=1, keepdims=True).astype(Z.dtype, copy=False)
-        return Z
-    if name == "logistic":
-        # log(1 / (1 + exp(-z))) = -log(1 + exp(-z))
-        return np.negative(np.logaddexp(0, -Z, out=Z), out=Z)
-    raise ValueError(f"log_activation is defined for 'logistic' and 'softmax', got {name!r}")
+    from .outputs import log_output  # outputs imports this module
+
+    return log_output(name, Z)

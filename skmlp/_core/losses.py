@@ -1,31 +1,34 @@
-"""Loss functions and the output-layer delta: the one table of losses.
+"""Loss functions: the one table of losses.
 
-Each entry of :data:`LOSSES` gives the loss value ``C`` of a mini-batch and the
-delta of the output layer, ``delta^L = dC/dZ^L``, from which backpropagation
-starts.
+Each entry of :data:`LOSSES` gives the loss value ``C`` of a mini-batch and,
+where some output layer needs it, its derivative with respect to the output
+activations, ``dC/dA``. Which output layer a loss may follow, and how the two
+make the output delta ``delta^L = dC/dZ^L`` that backpropagation starts from,
+is the business of the output table, :data:`skmlp._core.outputs.OUTPUTS`.
 
 Notation (rows are samples)
 ---------------------------
 ``Y``
     Targets, shape ``(n_samples, n_outputs)``: one-hot rows for multiclass
-    problems, one 0/1 column per label otherwise.
+    problems, one 0/1 column per label for binary and multilabel ones, the
+    targets themselves for regression.
 ``A``
     Output activations ``A = f(Z^L)``, same shape as ``Y``.
 ``sample_scale``
     The weight of each sample in the mean: the float ``1 / n_samples``, or an
     array of shape ``(n_samples, 1)`` holding ``w_i / sum(w)`` for sample
-    weights ``w``. Every loss is a weighted mean ``C = sum_i s_i * loss_i``.
+    weights ``w``. Every loss is a weighted mean ``C = sum_i s_i * loss_i``,
+    where ``loss_i`` sums over the outputs.
 
 The L2 penalty is not part of these functions; see
 :func:`skmlp._core.network.l2_penalty`.
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
-
-from .activations import ACTIVATIONS
+from scipy.special import xlogy
 
 
 def _clipped(A):
@@ -76,36 +79,6 @@ def log_loss_value(Y, A, output_activation, sample_scale):
     return -_weighted_total(log_likelihood, sample_scale)
 
 
-def log_loss_delta(Y, A, output_activation, sample_scale, out):
-    """Output delta of the cross-entropy: ``delta^L = s * (A - Y)``.
-
-    This short form holds because softmax is paired with the categorical
-    cross-entropy and logistic with the binary one (canonical links): the
-    derivative of the activation cancels against that of the logarithm.
-
-    Parameters
-    ----------
-    Y, A : ndarray of shape (n_samples, n_outputs)
-    output_activation : {'softmax', 'logistic'}
-    sample_scale : float or ndarray of shape (n_samples, 1)
-    out : ndarray of shape (n_samples, n_outputs)
-        Where to write the delta.
-
-    Returns
-    -------
-    delta : ndarray of shape (n_samples, n_outputs)
-        ``out``, holding ``dC/dZ^L``.
-    """
-    if output_activation not in ("softmax", "logistic"):
-        raise ValueError(
-            "log_loss needs a 'softmax' or 'logistic' output activation, "
-            f"got {output_activation!r}"
-        )
-    np.subtract(A, Y, out=out)
-    out *= sample_scale
-    return out
-
-
 def squared_error_value(Y, A, output_activation, sample_scale):
     """Quadratic cost: ``loss_i = 1/2 * ||A_i - Y_i||^2``.
 
@@ -125,28 +98,76 @@ def squared_error_value(Y, A, output_activation, sample_scale):
     return 0.5 * _weighted_total(diff, sample_scale)
 
 
-def squared_error_delta(Y, A, output_activation, sample_scale, out):
-    """Output delta of the quadratic cost.
-
-    ``dC/dA = s * (A - Y)``, then through the output activation:
-    ``delta^L = dC/dZ^L = derivative(A, dC/dA)`` (the Jacobian of softmax, or
-    ``A (1 - A)`` for logistic outputs).
+def squared_error_derivative(Y, A, sample_scale, out):
+    """``dC/dA = s * (A - Y)`` of the quadratic cost.
 
     Parameters
     ----------
     Y, A : ndarray of shape (n_samples, n_outputs)
+    sample_scale : float or ndarray of shape (n_samples, 1)
+    out : ndarray of shape (n_samples, n_outputs)
+        Where to write the derivative.
+
+    Returns
+    -------
+    dC_dA : ndarray of shape (n_samples, n_outputs)
+        ``out``.
+    """
+    np.subtract(A, Y, out=out)
+    out *= sample_scale
+    return out
+
+
+def poisson_value(Y, A, output_activation, sample_scale):
+    """Half the Poisson deviance: ``loss_i = sum_k [y log(y / a) - y + a]``.
+
+    The value is zero for perfect predictions: the term ``y log y - y``,
+    constant in the parameters, is kept, as in scikit-learn's
+    ``MLPRegressor`` (whose ``loss_`` is :class:`HalfPoissonLoss` plus its
+    ``constant_to_optimal_zero``). ``0 log 0`` is 0. Targets must be
+    non-negative; a prediction that overflowed to ``inf`` (or underflowed to
+    0 under a positive target) gives a non-finite value, which the training
+    loop reads as divergence.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs)
+        Non-negative targets.
+    A : ndarray of shape (n_samples, n_outputs)
+        Predicted means, ``exp(Z^L)``.
     output_activation : str
-        A name in :data:`~skmlp._core.activations.ACTIVATIONS`.
+        Unused; the value depends on ``A`` only.
+    sample_scale : float or ndarray of shape (n_samples, 1)
+
+    Returns
+    -------
+    loss : float
+    """
+    terms = xlogy(Y, Y)
+    terms -= xlogy(Y, A)
+    terms += A
+    terms -= Y
+    return _weighted_total(terms, sample_scale)
+
+
+def poisson_derivative(Y, A, sample_scale, out):
+    """``dC/dA = s * (1 - Y / A)`` of half the Poisson deviance.
+
+    Parameters
+    ----------
+    Y, A : ndarray of shape (n_samples, n_outputs)
     sample_scale : float or ndarray of shape (n_samples, 1)
     out : ndarray of shape (n_samples, n_outputs)
 
     Returns
     -------
-    delta : ndarray of shape (n_samples, n_outputs)
+    dC_dA : ndarray of shape (n_samples, n_outputs)
+        ``out``.
     """
-    np.subtract(A, Y, out=out)
+    np.divide(Y, A, out=out)
+    np.subtract(1, out, out=out)
     out *= sample_scale
-    return ACTIVATIONS[output_activation].derivative(A, out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -156,15 +177,19 @@ class Loss:
     Attributes
     ----------
     value : callable
-        ``value(Y, A, output_activation, sample_scale) -> float``.
-    output_delta : callable
-        ``output_delta(Y, A, output_activation, sample_scale, out) -> delta^L``.
+        ``value(Y, A, output_activation, sample_scale) -> float``, the
+        weighted mean over samples of the per-sample loss summed over outputs.
+    derivative : callable or None
+        ``derivative(Y, A, sample_scale, out) -> dC/dA``, written into
+        ``out``. Needed only where an output layer pairs with the loss through
+        its own derivative (see :class:`skmlp._core.outputs.Pairing`); ``None``
+        when the loss only ever follows its canonical output layers.
     formula : str
         The per-sample loss, for documentation.
     """
 
     value: Callable
-    output_delta: Callable
+    derivative: Optional[Callable]
     formula: str
 
 
@@ -172,11 +197,16 @@ class Loss:
 LOSSES = {
     "log_loss": Loss(
         log_loss_value,
-        log_loss_delta,
+        None,
         "-sum_k y_k log a_k (softmax outputs); "
         "-sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)] (logistic outputs)",
     ),
     "squared_error": Loss(
-        squared_error_value, squared_error_delta, "1/2 ||a - y||^2 (quadratic cost)"
+        squared_error_value, squared_error_derivative, "1/2 ||a - y||^2 (quadratic cost)"
+    ),
+    "poisson": Loss(
+        poisson_value,
+        poisson_derivative,
+        "sum_k [y_k log(y_k / a_k) - y_k + a_k] (half Poisson deviance)",
     ),
 }

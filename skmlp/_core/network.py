@@ -16,13 +16,13 @@ symbol                             code name                 shape
 =================================  ========================  ===============================
 
 ``C`` is the mean loss over the mini-batch, so the ``1/n`` of the mean is
-already inside the output delta ``delta^L`` (see :mod:`skmlp._core.losses`),
+already inside the output delta ``delta^L`` (see :mod:`skmlp._core.outputs`),
 and the gradients are plain sums over samples.
 
 The four equations of backpropagation, in the order :func:`backward` applies
 them::
 
-    delta^L     = dC/dz^L                             (losses.*_delta)
+    delta^L     = dC/dz^L                             (outputs.OutputLoss.delta)
     delta^{l-1} = (delta^l W^l^T) * f'(z^{l-1})       (backward, hidden layers)
     dC/dW^l     = a^{l-1}^T delta^l                   (backward)
     dC/db^l     = sum over samples of delta^l         (backward)
@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .activations import ACTIVATIONS
+from .outputs import OUTPUTS
 
 
 class ParameterLayout:
@@ -151,8 +152,10 @@ def forward(coefs, intercepts, X, hidden_activation, output_activation,
     coefs : list of ndarray of shape (n_in, n_out)
     intercepts : list of ndarray of shape (n_out,)
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    hidden_activation, output_activation : str
-        Names in :data:`~skmlp._core.activations.ACTIVATIONS`.
+    hidden_activation : str
+        A name in :data:`~skmlp._core.activations.ACTIVATIONS`.
+    output_activation : str
+        A name in :data:`~skmlp._core.outputs.OUTPUTS`.
     activations : list of ndarray, default=None
         Buffers of shape ``(n_samples, n_units)`` for layers ``1..L`` to write
         into (reused across mini-batches). New arrays are allocated when
@@ -178,6 +181,8 @@ def forward(coefs, intercepts, X, hidden_activation, output_activation,
         ``activations[l] * dropout_masks[l - 1]`` under dropout.
     """
     n_layers = len(coefs)
+    hidden_function = ACTIVATIONS[hidden_activation].function
+    output_function = OUTPUTS[output_activation].function
     result, layer_inputs = [X], [X]
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         out = None if activations is None else activations[l]
@@ -190,7 +195,7 @@ def forward(coefs, intercepts, X, hidden_activation, output_activation,
             Z = np.matmul(layer_inputs[l], W, out=out)
             Z += b  # z^{l+1} = a^l W + b
         is_output = l == n_layers - 1
-        ACTIVATIONS[output_activation if is_output else hidden_activation].function(Z)
+        (output_function if is_output else hidden_function)(Z)
         result.append(Z)
         mask = None if is_output or dropout_masks is None else dropout_masks[l]
         layer_inputs.append(Z if mask is None else Z * mask)

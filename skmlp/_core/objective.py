@@ -7,8 +7,8 @@ finite-difference gradient check all call it.
 
 import numpy as np
 
-from .losses import LOSSES
 from .network import backward, forward, l2_penalty
+from .outputs import output_loss
 
 
 class Workspace:
@@ -106,7 +106,9 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
 
     ``C = sum_i s_i loss(y_i, a^L_i) + alpha / (2 n) sum_l ||W^l||^2`` with
     ``s_i = 1/n`` (or ``w_i / sum(w)``), ``n`` the number of samples (or the
-    sum of the sample weights).
+    sum of the sample weights). ``loss_i`` sums over the outputs, or averages
+    over them where the (output, loss) pair says so
+    (:attr:`~skmlp._core.outputs.Pairing.output_mean`).
 
     Parameters
     ----------
@@ -115,9 +117,14 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
     layout : ParameterLayout
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
-        Binarised targets, of the dtype of ``params``.
-    hidden_activation, output_activation : str
-    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        Targets (binarised labels, or regression targets), of the dtype of
+        ``params``.
+    hidden_activation : str
+        A name in :data:`~skmlp._core.activations.ACTIVATIONS`.
+    output_activation : str
+        A name in :data:`~skmlp._core.outputs.OUTPUTS`.
+    loss : str, default='log_loss'
+        A loss the output pairs with (:func:`~skmlp._core.outputs.output_loss`).
     alpha : float, default=0.0
         L2 penalty strength.
     sample_weight : ndarray of shape (n_samples,), default=None
@@ -134,7 +141,14 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
         ``C`` before any update, penalty included.
     grad : ndarray of shape (n_params,)
         ``dC/dparams``, laid out like ``params``.
+
+    Raises
+    ------
+    ValueError
+        If ``loss`` does not pair with ``output_activation``; nothing is
+        computed then.
     """
+    pair = output_loss(output_activation, loss)
     n_samples = X.shape[0]
     dtype = params.dtype
     if grad is None:
@@ -150,11 +164,8 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
         coefs, intercepts, X, hidden_activation, output_activation,
         activations=activation_buffers, dropout_masks=dropout_masks,
     )
-    loss_fn = LOSSES[loss]
-    value = loss_fn.value(Y, activations[-1], output_activation, sample_scale)
-    output_delta = loss_fn.output_delta(
-        Y, activations[-1], output_activation, sample_scale, out=delta_buffers[-1]
-    )
+    value = pair.value(Y, activations[-1], sample_scale)
+    output_delta = pair.delta(Y, activations[-1], sample_scale, out=delta_buffers[-1])
     backward(coefs, activations, layer_inputs, output_delta, hidden_activation,
              coef_grads, intercept_grads, deltas=delta_buffers,
              dropout_masks=dropout_masks)
