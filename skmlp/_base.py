@@ -368,7 +368,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     def _validate_input(self, X, y, *, reset):
         """Validate ``X`` and ``y``; with ``reset``, learn the input attributes
         on a blank instance, so that this estimator is not touched yet."""
-        owner = object.__new__(type(self)) if reset else self
+        if reset:  # a blank instance with the same parameters (and so the same tags)
+            owner = object.__new__(type(self))
+            owner.__dict__.update(self.get_params(deep=False))
+        else:
+            owner = self
         X, y = validate_data(owner, X, y, accept_sparse=ACCEPTED_SPARSE,
                              dtype=FLOAT_DTYPES, multi_output=True, y_numeric=self._y_numeric,
                              reset=reset)

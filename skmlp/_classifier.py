@@ -8,6 +8,7 @@ and the sample and class weights. The mathematics lives in
 """
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
@@ -16,9 +17,9 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._base import BaseMLP, Targets
 from ._core.activations import log_activation
-from ._core.losses import LOSSES
+from ._core.outputs import output_loss
 from ._core.objective import sample_scale_and_norm
-from ._docstring import CLASSIFIER_DOC
+from ._docstring import CLASSIFIER_DOC, CLASSIFIER_LOSSES
 from ._targets import check_labels, fit_label_binarizer, with_class_weight
 
 
@@ -27,8 +28,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions(set(LOSSES))],
+        "loss": [StrOptions(set(CLASSIFIER_LOSSES))],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "output_activation": [StrOptions({"auto", "logistic"})],
     }
 
     def __init__(
@@ -60,6 +62,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         loss="log_loss",
         class_weight=None,
         dropout=0.0,
+        output_activation="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -87,6 +90,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.loss = loss
         self.class_weight = class_weight
         self.dropout = dropout
+        self.output_activation = output_activation
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data X and labels y.
@@ -199,9 +203,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         multilabel = binarizer.y_type_ == "multilabel-indicator"
         return Targets(
             Y=binarizer.transform(y).astype(dtype, copy=False), sample_weight=weights,
-            out_activation="softmax" if binarizer.y_type_ == "multiclass" else "logistic",
+            out_activation=self._output_layer(binarizer.y_type_),
             attributes={"classes_": binarizer.classes_, "_label_binarizer": binarizer},
             stratify=None if multilabel else y)
+
+    def _output_layer(self, target_type):
+        """'softmax' for multiclass targets (unless output_activation='logistic'),
+        else 'logistic'."""
+        if target_type == "multiclass" and self.output_activation == "auto":
+            return "softmax"
+        return "logistic"
 
     def _validation_scorer(self, targets, X_val, Y_val, w_val):
         """Accuracy (exact match) and log-loss on the held-out rows.
@@ -211,17 +222,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         scorer : callable
             ``scorer(trainer) -> (accuracy, log_loss)``.
         """
-        output = targets.out_activation
+        pair = output_loss(targets.out_activation, "log_loss")
+        one_of_k = targets.stratify is not None and Y_val.shape[1] > 1  # multiclass
         sample_scale, _ = sample_scale_and_norm(X_val.shape[0], w_val, Y_val.dtype)
 
         def score(trainer):
             A = trainer.outputs(X_val)
-            if output == "softmax":
+            if one_of_k:  # the largest output is the prediction
                 correct = A.argmax(axis=1) == Y_val.argmax(axis=1)
             else:
                 correct = np.all((A > 0.5) == (Y_val > 0.5), axis=1)
             accuracy = float(np.average(correct, weights=w_val))
-            return accuracy, LOSSES["log_loss"].value(Y_val, A, output, sample_scale)
+            return accuracy, pair.value(Y_val, A, sample_scale)
 
         return score
 
@@ -238,11 +250,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``; for
-            multilabel targets, the probability of each label.
+            multilabel targets, the probability of each label. With
+            ``output_activation='logistic'`` on multiclass targets, the
+            sigmoid outputs normalised to sum to one.
         """
         proba = self._output(X)
         if self._is_binary():
             proba = np.hstack([1 - proba, proba])
+        elif self._sigmoid_multiclass():
+            proba /= proba.sum(axis=1, keepdims=True)
         # Mathematically every probability lies strictly between 0 and 1; keep
         # rounding (underflow to 0, or 1 - 1e-17 == 1) from saying otherwise.
         # The change is below 1e-16, and log(proba) stays finite.
@@ -271,7 +287,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Z = self._output(X, output_activation="identity")
         if self._is_binary():
             return np.hstack([log_activation("logistic", -Z), log_activation("logistic", Z)])
-        return log_activation(self.out_activation_, Z)
+        log_proba = log_activation(self.out_activation_, Z)
+        if self._sigmoid_multiclass():  # normalised: minus the log of the row sum
+            log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
+        return log_proba
 
     def predict(self, X):
         """Predict class labels.
@@ -329,3 +348,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _is_binary(self):
         return self._label_binarizer.y_type_ == "binary"
+
+    def _sigmoid_multiclass(self):
+        return self._label_binarizer.y_type_ == "multiclass" and self.out_activation_ == "logistic"

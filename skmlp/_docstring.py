@@ -12,10 +12,14 @@ documentation cannot fall out of step with them.
 from ._core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._core.losses import LOSSES
 from ._core.optimizers import LEARNING_RATE_SCHEDULES
+from ._core.outputs import paired_losses
 
-#: The losses of each estimator, in the order of the loss table.
-CLASSIFIER_LOSSES = ("log_loss", "squared_error")
-REGRESSOR_LOSSES = ("squared_error", "poisson")
+#: The output layers of each estimator, and the losses they pair with (the
+#: output table decides; in the order of the loss table).
+CLASSIFIER_OUTPUTS = ("softmax", "logistic")
+REGRESSOR_OUTPUTS = ("identity", "exp")
+CLASSIFIER_LOSSES = paired_losses(*CLASSIFIER_OUTPUTS)
+REGRESSOR_LOSSES = tuple(loss for name in REGRESSOR_OUTPUTS for loss in paired_losses(name))
 
 
 def _bullets(table, names, describe, indent=8):
@@ -243,6 +247,17 @@ _CLASSIFIER_PARAMETERS = {
 """,
 }
 
+_CLASSIFIER_PARAMETERS["output_activation"] = """    output_activation : {'auto', 'logistic'}, default='auto'
+        The output layer. 'auto' is scikit-learn's choice: softmax for
+        multiclass targets, logistic for binary and multilabel ones.
+        'logistic' gives multiclass targets one sigmoid unit per class, as
+        in the classic network of the story (with ``loss='squared_error'``
+        the quadratic cost of sigmoid outputs): :meth:`predict` is the
+        class of the largest output, :meth:`predict_proba` the outputs
+        normalised to sum to one, and :meth:`score` plain accuracy.
+
+"""
+
 _CLASSIFIER_ATTRIBUTES = {
     "classes_": f"""    classes_ : ndarray of shape (n_classes,)
         Class labels (for multilabel targets, ``arange(n_labels)``).
@@ -262,7 +277,8 @@ _CLASSIFIER_ATTRIBUTES = {
 
 """,
     "out_activation_": f"""    out_activation_ : str
-        'softmax' for multiclass targets, 'logistic' for binary and multilabel.
+        'softmax' for multiclass targets, 'logistic' for binary and multilabel
+        ones (and for multiclass ones with ``output_activation='logistic'``).
 
 """,
 }
@@ -344,7 +360,7 @@ CLASSIFIER_DOC = _estimator_doc(
     Read more in the :ref:`User Guide <user_guide>`.
 
 """,
-    _COMMON_ORDER + ("loss", "class_weight", "dropout"),
+    _COMMON_ORDER + ("loss", "class_weight", "dropout", "output_activation"),
     _CLASSIFIER_PARAMETERS, _CLASSIFIER_ATTRIBUTES,
     """    See Also
     --------

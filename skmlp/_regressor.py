@@ -14,13 +14,14 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from ._base import BaseMLP, Targets
-from ._core.losses import LOSSES
 from ._core.objective import sample_scale_and_norm
-from ._core.outputs import outputs_for_loss
-from ._docstring import REGRESSOR_DOC
+from ._core.outputs import OUTPUTS, output_loss
+from ._docstring import REGRESSOR_DOC, REGRESSOR_LOSSES, REGRESSOR_OUTPUTS
 
-#: The regressor's losses: those the output table pairs with a real-valued output.
-REGRESSION_LOSSES = ("squared_error", "poisson")
+
+def _output_for(loss):
+    """The output layer of the table that ``loss`` pairs with (identity, exp)."""
+    return next(name for name in REGRESSOR_OUTPUTS if loss in OUTPUTS[name].losses)
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
@@ -28,7 +29,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "loss": [StrOptions(set(REGRESSOR_LOSSES))],
     }
     _y_numeric = True
 
@@ -179,7 +180,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                              f"has values down to {float(Y.min())}. Use "
                              "loss='squared_error' for targets of any sign.")
         return Targets(Y=Y, sample_weight=sample_weight,
-                       out_activation=outputs_for_loss(self.loss)[0], attributes={})
+                       out_activation=_output_for(self.loss), attributes={})
 
     def _validation_scorer(self, targets, X_val, Y_val, w_val):
         """R^2 (scikit-learn's early-stopping score) and the loss on the held-out rows.
@@ -190,8 +191,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             ``scorer(trainer) -> (r2, loss)``; R^2 is NaN when the outputs
             are not finite, as in scikit-learn.
         """
-        output = targets.out_activation
-        loss = LOSSES[self.loss]
+        pair = output_loss(targets.out_activation, self.loss)
         sample_scale, _ = sample_scale_and_norm(X_val.shape[0], w_val, Y_val.dtype)
 
         def score(trainer):
@@ -199,7 +199,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             if not np.isfinite(A).all():
                 return np.nan, np.nan
             return (float(r2_score(Y_val, A, sample_weight=w_val)),
-                    loss.value(Y_val, A, output, sample_scale))
+                    pair.value(Y_val, A, sample_scale))
 
         return score
 

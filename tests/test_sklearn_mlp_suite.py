@@ -4,8 +4,8 @@ The installed scikit-learn ships ``sklearn/neural_network/tests/test_mlp.py``.
 This module imports that file (nothing of it is copied here) while
 ``sklearn.neural_network`` temporarily exposes skmlp's classes under
 scikit-learn's names, so the upstream module, including its
-``@pytest.mark.parametrize`` lists, binds ``MLPClassifier`` (and
-``MLPRegressor``, once skmlp has one) to skmlp. Its test functions are then
+``@pytest.mark.parametrize`` lists, binds ``MLPClassifier`` and
+``MLPRegressor`` to skmlp's. Its test functions are then
 re-exposed here, so that each upstream test is an item of our normal run:
 ``tests/test_sklearn_mlp_suite.py::test_fit`` and so on.
 
@@ -20,7 +20,6 @@ import importlib
 import importlib.util
 import os
 import sys
-import types
 
 import pytest
 import sklearn.neural_network
@@ -28,15 +27,13 @@ import sklearn.neural_network
 import skmlp
 
 _UPSTREAM = "sklearn.neural_network.tests.test_mlp"
-_NO_REGRESSOR = "skmlp has no MLPRegressor yet"
 
 # Tests that cannot pass against skmlp by design; skipped with these reasons.
 # (a) they read or set scikit-learn's private attributes (or, once, assert its
 # internal label encoding); (b) they rely on scikit-learn's partial_fit running
 # a whole epoch, while skmlp's partial_fit is exactly one mini-batch step per
 # call (none in scikit-learn 1.6 to 1.9: their partial_fit tests pass data
-# that fit in one mini-batch). (d), the tests of MLPRegressor while skmlp has
-# none, are found by _uses_missing_regressor rather than listed. Where skmlp keeps the same
+# that fit in one mini-batch). Where skmlp keeps the same
 # quantity under another private name, the reason names it; the upstream
 # assertions hold for it.
 _PRIVATE = "(a) reads scikit-learn's private attribute"
@@ -71,7 +68,19 @@ DESELECTED = {
 # fix shows as XPASS and the entry must be removed). "skmlp bug" are plain
 # bugs; "skmlp differs" are differences skmlp chose, for the lead to fix or to
 # move to DESELECTED with their reason.
+_DIVERGENCE = ("skmlp differs by design (docs/migrating.rst): when training diverges it "
+               "keeps the weights of the best finite epoch and warns (DivergenceWarning) "
+               "instead of {}")
 XFAIL = {
+    "test_nonfinite_params": _DIVERGENCE.format(
+        "raising 'Solver produced non-finite parameter weights'"),
+    "test_mlp_diverging_loss": _DIVERGENCE.format(
+        "recording NaN validation scores: the last validation score is the finite, "
+        "hugely negative R^2 of the epoch where divergence was detected"),
+    "test_mlp_regressor_dtypes_casting": (
+        "skmlp bug or float32 rounding, not yet understood: with these settings the "
+        "(5, 3) ReLU network all but dies (constant predictions), and 1 of 60 float32 "
+        "predictions differs from float64 by 5.2e-4 relative, the test allowing 5e-4"),
     "test_preserve_feature_names[MLPClassifier]": (
         "skmlp differs: fit refuses a y with one class (scikit-learn fits it); the test's "
         "point, feature names kept under early stopping, holds with two classes"),
@@ -83,25 +92,9 @@ XFAIL = {
 }
 
 
-class _MissingMLPRegressor:
-    """Stands for skmlp's MLPRegressor until there is one.
-
-    The tests that use it are skipped at collection; should one slip through,
-    it fails here instead of quietly testing scikit-learn's own regressor. Its
-    name keeps the parametrisation ids (``test_early_stopping[MLPRegressor]``)
-    the same before and after skmlp has a regressor.
-    """
-
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError(_NO_REGRESSOR)
-
-
-_MissingMLPRegressor.__name__ = _MissingMLPRegressor.__qualname__ = "MLPRegressor"
-
-
 _SWAPPED = {
     "MLPClassifier": skmlp.MLPClassifier,
-    "MLPRegressor": getattr(skmlp, "MLPRegressor", _MissingMLPRegressor),
+    "MLPRegressor": skmlp.MLPRegressor,
 }
 
 
@@ -158,32 +151,8 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("global_random_seed", seeds)
 
 
-def _code_names(code):
-    """Global names a function's code (and its nested code) refers to."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _code_names(const)
-    return names
-
-
-def _uses_missing_regressor(item):
-    """Whether the test needs the MLPRegressor that skmlp does not have yet."""
-    if _SWAPPED["MLPRegressor"] is not _MissingMLPRegressor:
-        return False
-    params = getattr(item, "callspec", None)
-    params = params.params.values() if params is not None else ()
-    if any(value is _MissingMLPRegressor for value in params):
-        return True
-    estimator_param = any(value is skmlp.MLPClassifier for value in params)
-    return not estimator_param and "MLPRegressor" in _code_names(item.function.__code__)
-
-
 def mark_collected_item(item):
     """Skip or xfail one collected upstream test according to the tables."""
-    if _uses_missing_regressor(item):
-        item.add_marker(pytest.mark.skip(reason=_NO_REGRESSOR))
-        return
     for key in (item.name, item.originalname):
         if key in DESELECTED:
             item.add_marker(pytest.mark.skip(reason=DESELECTED[key]))
