@@ -33,6 +33,7 @@ import numpy as np
 try:
     from onnx import TensorProto
     from skl2onnx import update_registered_converter
+    from skl2onnx._parse import _parse_sklearn_classifier
     from skl2onnx.algebra import onnx_ops as ops
     from skl2onnx.common.data_types import (
         DoubleTensorType,
@@ -327,19 +328,27 @@ def _convert_regressor(scope, operator, container):
 
 
 # ----------------------------------------------------------- registration
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser (labels, probabilities, ZipMap), after a
+    check that the model is fitted (the parser reads ``classes_``)."""
+    check_is_fitted(model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
+
+
 _CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True],
                        "output_class_labels": [False, True]}
 
-#: (estimator class, skl2onnx alias, shape calculator, converter, options)
+#: (estimator class, skl2onnx alias, shape calculator, converter, parser, options)
 _REGISTRATIONS = [
     (MLPClassifier, "SkmlpMLPClassifier", _classifier_shapes, _convert_classifier,
-     _CLASSIFIER_OPTIONS),
+     _parse_classifier, _CLASSIFIER_OPTIONS),
 ]
 
 
 def _register():
-    for estimator, alias, shapes, converter, options in _REGISTRATIONS:
-        update_registered_converter(estimator, alias, shapes, converter, options=options)
+    for estimator, alias, shapes, converter, parser, options in _REGISTRATIONS:
+        update_registered_converter(estimator, alias, shapes, converter, parser=parser,
+                                    options=options)
 
 
 _register()
