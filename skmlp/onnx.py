@@ -1,0 +1,354 @@
+"""Export to ONNX: skl2onnx converters for skmlp's estimators.
+
+Importing this module registers a converter for :class:`~skmlp.MLPClassifier`
+with skl2onnx, after which ``skl2onnx.to_onnx`` converts a fitted model, alone
+or inside a :class:`~sklearn.pipeline.Pipeline`, like any scikit-learn model::
+
+    import skmlp.onnx  # registers the converters
+    from skl2onnx import to_onnx
+
+    onx = to_onnx(model, X[:1].astype(np.float32))
+
+The graph is skmlp's forward pass written with ONNX operators (through
+skl2onnx's algebra API); its outputs are named and shaped as skl2onnx names
+and shapes them for scikit-learn's ``MLPClassifier``: ``output_label``
+``(n_samples,)`` and ``output_probability`` (a list of dictionaries, ZipMap),
+or ``label`` and ``probabilities`` ``(n_samples, n_classes)`` with the option
+``zipmap=False``. For multilabel targets the labels are the indicator matrix
+``(n_samples, n_labels)``.
+
+The model is read through its public fitted attributes only: ``coefs_``,
+``intercepts_``, ``activation``, ``out_activation_`` and ``classes_``.
+Dropout needs nothing at prediction time (it is inverted dropout), so
+dropout-trained models convert like any other.
+
+This module needs the ``onnx`` extra (``pip install "skmlp[onnx]"``);
+``import skmlp`` never imports it, nor skl2onnx.
+"""
+
+import warnings
+
+import numpy as np
+
+try:
+    from onnx import TensorProto
+    from skl2onnx import update_registered_converter
+    from skl2onnx._parse import _parse_sklearn_classifier
+    from skl2onnx.algebra import onnx_ops as ops
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+    )
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+    from skl2onnx.common.utils import check_input_and_output_numbers
+    from skl2onnx.common.utils_classifier import get_label_classes
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "skmlp.onnx needs skl2onnx, onnx and onnxruntime: pip install 'skmlp[onnx]'."
+    ) from exc
+
+from sklearn.utils.validation import check_is_fitted
+
+from ._classifier import MLPClassifier
+from ._core.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
+
+__all__ = ["network_graph"]
+
+
+# ------------------------------------------------ activations as ONNX operators
+# Each entry maps a pre-activation node Z of shape (n_samples, n_units) and the
+# compute dtype to the node f(Z). The names are those of skmlp's activation
+# table (skmlp._core.activations); tests check that the two agree. Constants
+# are tensors of the compute dtype, so float64 models compute in float64
+# throughout (ONNX float attributes, e.g. LeakyRelu's alpha, are float32).
+
+
+def _leaky_relu(Z, dtype, opset):
+    # max(z, slope z), as skmlp computes it (the slope is below 1).
+    slope = np.array([LEAKY_RELU_SLOPE], dtype=dtype)
+    return ops.OnnxMax(Z, ops.OnnxMul(Z, slope, op_version=opset), op_version=opset)
+
+
+def _elu(Z, dtype, opset):
+    # max(z, 0) + alpha (exp(min(z, 0)) - 1); onnxruntime has no float64 Elu.
+    zero, one = np.array([0], dtype=dtype), np.array([1], dtype=dtype)
+    alpha = np.array([ELU_ALPHA], dtype=dtype)
+    negative = ops.OnnxSub(
+        ops.OnnxExp(ops.OnnxMin(Z, zero, op_version=opset), op_version=opset), one,
+        op_version=opset)
+    return ops.OnnxAdd(ops.OnnxMax(Z, zero, op_version=opset),
+                       ops.OnnxMul(negative, alpha, op_version=opset), op_version=opset)
+
+
+def _softmax(Z, dtype, opset):
+    # Subtracting the row maximum keeps every exponent <= 0 and the largest
+    # term exactly 1: finite and in [0, 1] for any finite Z.
+    row_max = ops.OnnxReduceMaxApi18(Z, axes=[1], keepdims=1, op_version=opset)
+    E = ops.OnnxExp(ops.OnnxSub(Z, row_max, op_version=opset), op_version=opset)
+    row_sum = ops.OnnxReduceSumApi11(E, axes=[1], keepdims=1, op_version=opset)
+    return ops.OnnxDiv(E, row_sum, op_version=opset)
+
+
+def _sigmoid(Z, dtype, opset):
+    # onnxruntime's Sigmoid is finite for any input (0 and 1 at -+1e4).
+    return ops.OnnxSigmoid(Z, op_version=opset)
+
+
+def _identity(Z, dtype, opset):
+    return Z
+
+
+#: Hidden activation name -> ONNX translation.
+HIDDEN_ACTIVATIONS = {
+    "identity": _identity,
+    "logistic": _sigmoid,
+    "tanh": lambda Z, dtype, opset: ops.OnnxTanh(Z, op_version=opset),
+    "relu": lambda Z, dtype, opset: ops.OnnxRelu(Z, op_version=opset),
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+}
+
+#: Output activation name (``out_activation_``) -> ONNX translation.
+OUTPUT_ACTIVATIONS = {
+    "identity": _identity,
+    "logistic": _sigmoid,
+    "softmax": _softmax,
+    "exp": lambda Z, dtype, opset: ops.OnnxExp(Z, op_version=opset),
+}
+
+
+def _lookup(table, name, what):
+    if name not in table:
+        raise ValueError(
+            f"Cannot convert to ONNX: {what} {name!r} has no ONNX translation; "
+            f"supported: {sorted(table)}.")
+    return table[name]
+
+
+# ------------------------------------------------------------- the network
+def network_graph(X, coefs, intercepts, activation, out_activation, dtype, opset):
+    """The forward pass as an ONNX graph (skl2onnx algebra nodes).
+
+    Parameters
+    ----------
+    X : str or OnnxOperator
+        The input, of shape ``(n_samples, n_features)`` and type ``dtype``.
+    coefs : list of ndarray
+        ``coefs[l]`` of shape ``(n_in, n_out)``, as ``coefs_``.
+    intercepts : list of ndarray
+        ``intercepts[l]`` of shape ``(n_out,)``, as ``intercepts_``.
+    activation : str
+        Hidden activation, a key of :data:`HIDDEN_ACTIVATIONS`.
+    out_activation : str
+        Output activation, a key of :data:`OUTPUT_ACTIVATIONS`; 'identity'
+        gives the output pre-activations ``z^L``.
+    dtype : {numpy.float32, numpy.float64}
+        The compute type; weights are cast to it.
+    opset : int
+        The target ONNX opset.
+
+    Returns
+    -------
+    output : OnnxOperator
+        The output-layer activations ``a^L``, of shape ``(n_samples, n_outputs)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> coefs = [np.array([[1.0, -1.0]]), np.array([[2.0], [3.0]])]
+    >>> intercepts = [np.zeros(2), np.array([0.5])]
+    >>> graph = network_graph("X", coefs, intercepts, "relu", "identity", np.float64, 18)
+    >>> onx = graph.to_onnx({"X": np.zeros((1, 1))}, target_opset=18)
+    >>> session = ort.InferenceSession(onx.SerializeToString(),
+    ...                                providers=["CPUExecutionProvider"])
+    >>> session.run(None, {"X": np.array([[1.0], [-1.0]])})[0].ravel().tolist()
+    [2.5, 3.5]
+    """
+    hidden = _lookup(HIDDEN_ACTIVATIONS, activation, "hidden activation")
+    output = _lookup(OUTPUT_ACTIVATIONS, out_activation, "output activation")
+    A = X
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = ops.OnnxAdd(ops.OnnxMatMul(A, np.asarray(W, dtype=dtype), op_version=opset),
+                        np.asarray(b, dtype=dtype).reshape(1, -1), op_version=opset)
+        A = (output if layer == len(coefs) - 1 else hidden)(Z, dtype, opset)
+    return A
+
+
+def _network_input(operator, opset):
+    """The input node and the compute dtype: float64 for a double input,
+    else float32 (other input types are cast, as skl2onnx does)."""
+    X = operator.inputs[0]
+    if isinstance(X.type, DoubleTensorType):
+        return X, np.float64
+    if isinstance(X.type, FloatTensorType):
+        return X, np.float32
+    return ops.OnnxCast(X, to=TensorProto.FLOAT, op_version=opset), np.float32
+
+
+def _network(operator, container, out_activation):
+    """The model's forward pass on the operator's input, and the compute dtype."""
+    model = operator.raw_operator
+    opset = container.target_opset
+    X, dtype = _network_input(operator, opset)
+    graph = network_graph(X, model.coefs_, model.intercepts_, model.activation,
+                          out_activation, dtype, opset)
+    return graph, dtype
+
+
+def _clip_probabilities(P, dtype, opset, output_names):
+    # As skmlp's predict_proba: never exactly 0 or 1 (log(proba) stays finite).
+    finfo = np.finfo(dtype)
+    return ops.OnnxClip(P, np.array(finfo.tiny, dtype=dtype),
+                        np.array(1 - finfo.epsneg, dtype=dtype),
+                        op_version=opset, output_names=output_names)
+
+
+# ------------------------------------------------------------- classifier
+def _label_encoding(model):
+    """What the outputs mean: 'binary' (one logistic output for classes_[1]),
+    'multiclass' (softmax), 'multiclass-logistic' (one sigmoid per class,
+    normalised) or 'multilabel' (one sigmoid per label).
+
+    Multilabel and sigmoid-output multiclass models have the same attributes;
+    they differ in what ``predict`` returns (an indicator matrix or labels),
+    so one row of zeros is predicted to tell them apart.
+    """
+    check_is_fitted(model)
+    n_outputs = model.coefs_[-1].shape[1]
+    if model.out_activation_ == "softmax":
+        return "multiclass"
+    if model.out_activation_ != "logistic":
+        raise ValueError(f"Cannot convert to ONNX: a classifier with output activation "
+                         f"{model.out_activation_!r}; expected 'softmax' or 'logistic'.")
+    if n_outputs == 1:
+        return "binary"
+    probe = np.zeros((1, model.coefs_[0].shape[0]), dtype=model.coefs_[0].dtype)
+    with warnings.catch_warnings():  # e.g. a model fitted on a DataFrame
+        warnings.simplefilter("ignore")
+        return "multilabel" if np.ndim(model.predict(probe)) == 2 else "multiclass-logistic"
+
+
+def _onnx_classes(model, scope):
+    """The labels as an ONNX-ready array: int64 for integer, boolean and
+    integer-valued float labels, strings otherwise (as skl2onnx does; with
+    the option ``nocl`` the class indices)."""
+    classes = np.asarray(get_label_classes(scope, model))
+    if classes.dtype.kind in "biu":
+        return classes.astype(np.int64)
+    if classes.dtype.kind == "f":
+        if not np.array_equal(classes, np.round(classes)):
+            raise ValueError(
+                f"Cannot convert to ONNX: ONNX classifiers return integer or string "
+                f"labels, and the classes {classes.tolist()} are not integers. Encode "
+                f"them as integers or strings, or convert with options={{'nocl': True}}.")
+        return classes.astype(np.int64)
+    return np.array([str(c) for c in classes], dtype=object)
+
+
+def _classifier_shapes(operator):
+    """skl2onnx's classifier shapes; multilabel labels are ``(N, n_labels)``."""
+    model = operator.raw_operator
+    encoding = _label_encoding(model)  # refuses unsupported models before conversion
+    zipmap = operator.scope_inst.get_options(model, dict(zipmap=True))["zipmap"]
+    if zipmap is True and isinstance(operator.inputs[0].type, DoubleTensorType):
+        raise ValueError(
+            "Cannot convert to ONNX: ONNX's ZipMap takes float32 probabilities only, and "
+            "the input is float64. Convert with options={'zipmap': False} (or 'columns'), "
+            "or with a float32 input, e.g. X[:1].astype(np.float32).")
+    if encoding != "multilabel":
+        _onnx_classes(model, operator.scope_inst)
+    calculate_linear_classifier_output_shapes(operator)
+    if encoding == "multilabel":
+        n_samples = operator.inputs[0].get_first_dimension()
+        operator.outputs[0].type = Int64TensorType([n_samples, len(model.classes_)])
+
+
+def _convert_classifier(scope, operator, container):
+    """skl2onnx converter for :class:`~skmlp.MLPClassifier`."""
+    model, opset = operator.raw_operator, container.target_opset
+    label_name, proba_name = operator.outputs[0], operator.outputs[1]
+    encoding = _label_encoding(model)
+    Z, dtype = _network(operator, container, "identity")
+    A = _sigmoid(Z, dtype, opset) if encoding != "multiclass" else _softmax(Z, dtype, opset)
+    half = np.array([0.5], dtype=dtype)
+    if encoding == "multilabel":
+        P = A
+        labels = ops.OnnxCast(ops.OnnxGreater(A, half, op_version=opset),
+                              to=TensorProto.INT64, op_version=opset, output_names=[label_name])
+    else:
+        if encoding == "binary":
+            P = ops.OnnxConcat(ops.OnnxSub(np.array([1], dtype=dtype), A, op_version=opset), A,
+                               axis=1, op_version=opset)
+            index = ops.OnnxCast(ops.OnnxGreater(A, half, op_version=opset),
+                                 to=TensorProto.INT64, op_version=opset)
+        else:
+            # multiclass-logistic: the largest sigmoid output is the label.
+            index = ops.OnnxArgMax(A, axis=1, keepdims=1, op_version=opset)
+            P = A if encoding == "multiclass" else _normalised_sigmoid(Z, dtype, opset)
+        index = ops.OnnxReshape(index, np.array([-1], dtype=np.int64), op_version=opset)
+        labels = ops.OnnxGather(_onnx_classes(model, scope), index, axis=0,
+                                op_version=opset, output_names=[label_name])
+    labels.add_to(scope, container)
+    _clip_probabilities(P, dtype, opset, [proba_name]).add_to(scope, container)
+
+
+def _normalised_sigmoid(Z, dtype, opset):
+    """``sigmoid(Z)`` normalised to sum to one along rows, computed as the
+    softmax of ``log sigmoid(Z) = min(Z, 0) - log(1 + exp(-|Z|))``: finite even
+    where every sigmoid of a row underflows to 0."""
+    one = np.array([1], dtype=dtype)
+    softplus = ops.OnnxLog(ops.OnnxAdd(one, ops.OnnxExp(ops.OnnxNeg(
+        ops.OnnxAbs(Z, op_version=opset), op_version=opset), op_version=opset),
+        op_version=opset), op_version=opset)
+    log_sigmoid = ops.OnnxSub(ops.OnnxMin(Z, np.array([0], dtype=dtype), op_version=opset),
+                              softplus, op_version=opset)
+    return _softmax(log_sigmoid, dtype, opset)
+
+
+# -------------------------------------------------------------- regressor
+def _regressor_shapes(operator):
+    """One output ``variable`` of shape ``(N, n_targets)``, multi-output kept."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    model = operator.raw_operator
+    check_is_fitted(model)
+    _lookup(OUTPUT_ACTIVATIONS, model.out_activation_, "output activation")
+    tensor_type = (DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType)
+                   else FloatTensorType)
+    n_samples = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = tensor_type([n_samples, model.coefs_[-1].shape[1]])
+
+
+def _convert_regressor(scope, operator, container):
+    """skl2onnx converter for an MLP regressor (identity or exp outputs)."""
+    Y, _ = _network(operator, container, operator.raw_operator.out_activation_)
+    ops.OnnxIdentity(Y, op_version=container.target_opset,
+                     output_names=[operator.outputs[0]]).add_to(scope, container)
+
+
+# ----------------------------------------------------------- registration
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser (labels, probabilities, ZipMap), after a
+    check that the model is fitted (the parser reads ``classes_``)."""
+    check_is_fitted(model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
+
+
+_CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True],
+                       "output_class_labels": [False, True]}
+
+#: (estimator class, skl2onnx alias, shape calculator, converter, parser, options)
+_REGISTRATIONS = [
+    (MLPClassifier, "SkmlpMLPClassifier", _classifier_shapes, _convert_classifier,
+     _parse_classifier, _CLASSIFIER_OPTIONS),
+]
+
+
+def _register():
+    for estimator, alias, shapes, converter, parser, options in _REGISTRATIONS:
+        update_registered_converter(estimator, alias, shapes, converter, parser=parser,
+                                    options=options)
+
+
+_register()
