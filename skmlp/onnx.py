@@ -1,7 +1,7 @@
 """Export to ONNX: skl2onnx converters for skmlp's estimators.
 
-Importing this module registers a converter for :class:`~skmlp.MLPClassifier`
-with skl2onnx, after which ``skl2onnx.to_onnx`` converts a fitted model, alone
+Importing this module registers converters for :class:`~skmlp.MLPClassifier`
+and :class:`~skmlp.MLPRegressor` with skl2onnx, after which ``skl2onnx.to_onnx`` converts a fitted model, alone
 or inside a :class:`~sklearn.pipeline.Pipeline`, like any scikit-learn model::
 
     import skmlp.onnx  # registers the converters
@@ -15,7 +15,9 @@ and shapes them for scikit-learn's ``MLPClassifier``: ``output_label``
 ``(n_samples,)`` and ``output_probability`` (a list of dictionaries, ZipMap),
 or ``label`` and ``probabilities`` ``(n_samples, n_classes)`` with the option
 ``zipmap=False``. For multilabel targets the labels are the indicator matrix
-``(n_samples, n_labels)``.
+``(n_samples, n_labels)``. A regressor's output is ``variable`` of shape
+``(n_samples, n_targets)``, also for several targets (skl2onnx's converter for
+scikit-learn's ``MLPRegressor`` flattens those).
 
 The model is read through its public fitted attributes only: ``coefs_``,
 ``intercepts_``, ``activation``, ``out_activation_`` and ``classes_``.
@@ -51,6 +53,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import MLPClassifier
+from ._regressor import MLPRegressor
 from ._core.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
 
 __all__ = ["network_graph"]
@@ -342,6 +345,7 @@ _CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]
 _REGISTRATIONS = [
     (MLPClassifier, "SkmlpMLPClassifier", _classifier_shapes, _convert_classifier,
      _parse_classifier, _CLASSIFIER_OPTIONS),
+    (MLPRegressor, "SkmlpMLPRegressor", _regressor_shapes, _convert_regressor, None, None),
 ]
 
 

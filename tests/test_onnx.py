@@ -12,15 +12,14 @@ pytest.importorskip("skl2onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from scipy.special import log_expit, softmax  # noqa: E402
-from skl2onnx import to_onnx, update_registered_converter  # noqa: E402
-from sklearn.base import BaseEstimator, RegressorMixin  # noqa: E402
+from skl2onnx import to_onnx  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import skmlp.onnx  # noqa: E402  (registers the converters)
-from skmlp import MLPClassifier  # noqa: E402
+from skmlp import MLPClassifier, MLPRegressor  # noqa: E402
 from skmlp._core.activations import HIDDEN_ACTIVATIONS  # noqa: E402
 from skmlp._core.network import forward  # noqa: E402
 
@@ -264,25 +263,20 @@ def test_an_unfitted_model_is_refused():
 # ---------------------------------------------- sigmoid outputs for multiclass
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_multiclass_sigmoid_outputs_are_normalised(dtype):
-    # MLPClassifier(output_activation='logistic') is not on this branch yet;
-    # a softmax model with out_activation_ set to 'logistic' has the same
-    # attributes. Its predict is the largest sigmoid output; predict_proba
-    # (documented for that option) is the sigmoid outputs normalised to sum to
-    # one, which the test normalises itself: today's predict_proba returns
-    # them unnormalised, and normalising twice changes nothing.
-    model = copy.deepcopy(_fitted("tanh", "multiclass", dtype))
-    model.out_activation_ = "logistic"
+    """output_activation='logistic': predict is the largest sigmoid output,
+    predict_proba the outputs normalised to sum to one, as skmlp computes them."""
+    model = _fitted("tanh", "multiclass", dtype, output_activation="logistic")
+    assert model.out_activation_ == "logistic" and len(model.classes_) == 3
     X = np.random.default_rng(5).normal(scale=3, size=(100, N_FEATURES)).astype(dtype)
     labels, proba = _run(model, X)
-    sigmoids = model.predict_proba(X)
     np.testing.assert_array_equal(labels, model.predict(X))
-    np.testing.assert_allclose(proba, sigmoids / sigmoids.sum(axis=1, keepdims=True),
-                               rtol=0, atol=ATOL[dtype])
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=ATOL[dtype])
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=0, atol=10 * ATOL[dtype])
 
 
 def test_normalised_sigmoid_outputs_stay_finite_when_every_sigmoid_underflows():
-    model = copy.deepcopy(_fitted("relu", "multiclass", np.float64))
-    model.out_activation_ = "logistic"
+    model = copy.deepcopy(_fitted("relu", "multiclass", np.float64,
+                                  output_activation="logistic"))
     model.coefs_[-1][:] = [[1.0, 2.0, 3.0]] * model.coefs_[-1].shape[0]
     model.intercepts_[-1][:] = -1e4  # every sigmoid is exp(-1e4), 0 in float64
     X = np.abs(np.random.default_rng(6).normal(size=(20, N_FEATURES)))
@@ -309,30 +303,39 @@ def test_network_graph_regression_outputs(out_activation, dtype):
     np.testing.assert_allclose(Y, expected, rtol=10 * ATOL[dtype], atol=ATOL[dtype])
 
 
-class _StandInRegressor(RegressorMixin, BaseEstimator):
-    """Not skmlp's regressor (not on this branch): an estimator with its public
-    fitted attributes, to test the regressor converter and its registration."""
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_regressor_outputs_equal_predict(activation, loss, dtype):
+    """Identity and exp outputs, three targets kept as (n_samples, 3)."""
+    X, y = _data("multilabel")  # three 0/1 columns: valid Poisson targets too
+    Y = y + X[:, :3] ** 2 if loss == "poisson" else y + X[:, :3]
+    model = MLPRegressor(loss=loss, hidden_layer_sizes=(6, 5), activation=activation,
+                         max_iter=40, learning_rate_init=0.01, random_state=0)
+    model.fit(X.astype(dtype), Y)
+    assert model.out_activation_ == ("exp" if loss == "poisson" else "identity")
+    # Far inputs too (less far for exp outputs, which overflow in float32 past ~88).
+    for inputs in (X, (3 if loss == "poisson" else 30) * X):
+        inputs = inputs.astype(dtype)
+        session = _session(to_onnx(model, inputs[:1]))
+        element = "float" if dtype == np.float32 else "double"
+        assert _outputs(session) == [("variable", f"tensor({element})")]
+        (Y_onnx,) = session.run(None, {"X": inputs})
+        assert Y_onnx.shape == (80, 3) and Y_onnx.dtype == dtype
+        np.testing.assert_allclose(Y_onnx, model.predict(inputs), rtol=10 * ATOL[dtype],
+                                   atol=ATOL[dtype])
 
-    def fit(self, X, Y):
-        source = _fitted("tanh", "multilabel", X.dtype.type)
-        self.coefs_, self.intercepts_ = source.coefs_, source.intercepts_
-        self.activation, self.out_activation_ = "tanh", "exp"
-        return self
 
-    def predict(self, X):
-        return np.exp(_output_preactivations(self, X))
-
-
-def test_regressor_converter_keeps_the_multi_output_shape():
-    update_registered_converter(_StandInRegressor, "SkmlpTestStandInRegressor",
-                                skmlp.onnx._regressor_shapes, skmlp.onnx._convert_regressor)
-    X = np.random.default_rng(8).normal(size=(200, N_FEATURES)).astype(np.float32)
-    pipe = make_pipeline(StandardScaler(), _StandInRegressor()).fit(X, None)
-    session = _session(to_onnx(pipe, X[:1]))
-    assert _outputs(session) == [("variable", "tensor(float)")]
-    (Y,) = session.run(None, {"X": X})
-    assert Y.shape == (200, 3)
-    np.testing.assert_allclose(Y, pipe.predict(X), rtol=1e-5)
+def test_regressor_in_a_pipeline_with_one_target():
+    X, _ = _data("binary", n_samples=200)
+    y = X[:, 0] - 2 * X[:, 1]
+    pipe = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0))
+    pipe.fit(X.astype(np.float32), y)
+    (Y,) = _session(to_onnx(pipe, X[:1].astype(np.float32))).run(
+        None, {"X": X.astype(np.float32)})
+    assert Y.shape == (200, 1)  # skl2onnx's regressor shape; predict gives (200,)
+    np.testing.assert_allclose(Y[:, 0], pipe.predict(X.astype(np.float32)), rtol=1e-5,
+                               atol=1e-5)
 
 
 # ------------------------------------------------------------------ packaging
