@@ -117,7 +117,7 @@ def _func_ref(target):
 
 
 class SkmlpTable(Directive):
-    """``.. skmlp-table:: activations`` (or ``losses``, ``schedules``)."""
+    """``.. skmlp-table:: activations`` (or ``losses``, ``outputs``, ``schedules``)."""
 
     required_arguments = 1
     has_content = False
@@ -130,20 +130,29 @@ class SkmlpTable(Directive):
             header = ["name", "f(z)", "where it is used"]
             rows = []
             for name, activation in ACTIVATIONS.items():
-                if activation.hidden:
-                    where = [nodes.Text("hidden layers: "), _literal(f"activation='{name}'")]
-                else:
-                    where = "output layer only (chosen by the estimator)"
+                where = [nodes.Text("hidden layers: "), _literal(f"activation='{name}'")]
                 rows.append([_literal(f"'{name}'"), _literal(activation.formula), where])
             widths = [2, 5, 4]
         elif which == "losses":
             from skmlp._core.losses import LOSSES
 
-            header = ["loss", "per-sample cost", "output delta"]
+            from skmlp._core.outputs import OUTPUTS
+
+            header = ["loss", "per-sample cost", "output layers"]
             rows = [[_literal(f"'{name}'"), _literal(loss.formula),
-                     _func_ref(f"{loss.output_delta.__module__}.{loss.output_delta.__name__}")]
+                     _literal(", ".join(f"'{o}'" for o, entry in OUTPUTS.items()
+                                        if name in entry.losses))]
                     for name, loss in LOSSES.items()]
             widths = [2, 5, 4]
+        elif which == "outputs":
+            from skmlp._core.outputs import OUTPUTS
+
+            header = ["output layer", "f(z)", "loss: output delta"]
+            rows = [[_literal(f"'{name}'"), _literal(output.formula),
+                     _literal("; ".join(f"'{loss}': {pairing.formula}"
+                                        for loss, pairing in output.losses.items()))]
+                    for name, output in OUTPUTS.items()]
+            widths = [2, 4, 6]
         elif which == "schedules":
             from skmlp._core.optimizers import LEARNING_RATE_SCHEDULES
 
@@ -153,7 +162,7 @@ class SkmlpTable(Directive):
             widths = [2, 7]
         else:
             raise self.error(f"skmlp-table: unknown table {which!r}; expected "
-                             "'activations', 'losses' or 'schedules'.")
+                             "'activations', 'losses', 'outputs' or 'schedules'.")
         return [_table(header, rows, widths)]
 
 
