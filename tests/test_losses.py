@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss as sklearn_log_loss
 
-from skmlp._core.activations import ACTIVATIONS
 from skmlp._core.losses import LOSSES
+from skmlp._core.outputs import OUTPUTS
 
 
 def _one_hot(labels, n_classes):
@@ -15,13 +15,13 @@ def _one_hot(labels, n_classes):
 def test_log_loss_matches_scikit_learn(rng):
     Z = rng.normal(size=(20, 4))
     labels = rng.integers(0, 4, size=20)
-    A = ACTIVATIONS["softmax"].function(Z.copy())
+    A = OUTPUTS["softmax"].function(Z.copy())
     ours = LOSSES["log_loss"].value(_one_hot(labels, 4), A, "softmax", 1 / 20)
     assert ours == pytest.approx(sklearn_log_loss(labels, A, labels=range(4)), rel=1e-12)
 
 
 def test_binary_log_loss_matches_scikit_learn(rng):
-    A = ACTIVATIONS["logistic"].function(rng.normal(size=(30, 1)))
+    A = OUTPUTS["logistic"].function(rng.normal(size=(30, 1)))
     labels = rng.integers(0, 2, size=30)
     ours = LOSSES["log_loss"].value(labels[:, None].astype(float), A, "logistic", 1 / 30)
     assert ours == pytest.approx(sklearn_log_loss(labels, A[:, 0]), rel=1e-12)
@@ -35,7 +35,7 @@ def test_squared_error_is_the_quadratic_cost(rng):
 
 
 def test_sample_scale_gives_a_weighted_mean(rng):
-    A = ACTIVATIONS["softmax"].function(rng.normal(size=(5, 3)))
+    A = OUTPUTS["softmax"].function(rng.normal(size=(5, 3)))
     Y = _one_hot([0, 1, 2, 0, 1], 3)
     w = np.array([1.0, 2.0, 0.0, 3.0, 1.0])
     per_sample = [LOSSES["log_loss"].value(Y[i : i + 1], A[i : i + 1], "softmax", 1.0)
@@ -44,28 +44,21 @@ def test_sample_scale_gives_a_weighted_mean(rng):
     assert weighted == pytest.approx(np.dot(w, per_sample) / w.sum())
 
 
-@pytest.mark.parametrize("loss", list(LOSSES))
-@pytest.mark.parametrize("output", ["softmax", "logistic"])
-def test_output_delta_is_dC_dZ(loss, output, rng):
-    """delta^L against central differences of C(f(Z)) with respect to Z."""
-    n, k = 4, 3
-    Z = rng.normal(size=(n, k))
-    Y = _one_hot(rng.integers(0, k, size=n), k)
-    scale = rng.uniform(0.1, 1, size=(n, 1))
-    f = ACTIVATIONS[output].function
-
-    def cost(Z_):
-        return LOSSES[loss].value(Y, f(Z_.copy()), output, scale)
-
+@pytest.mark.parametrize("loss", [n for n, entry in LOSSES.items() if entry.derivative])
+def test_derivative_is_dC_dA(loss, rng):
+    """``derivative`` against central differences of C with respect to A."""
+    Y = rng.uniform(0, 2, size=(4, 3))
+    A = rng.uniform(0.2, 1.5, size=(4, 3))
+    scale = rng.uniform(0.1, 1, size=(4, 1))
     eps = 1e-6
-    numeric = np.empty_like(Z)
-    for idx in np.ndindex(Z.shape):
-        dZ = np.zeros_like(Z)
-        dZ[idx] = eps
-        numeric[idx] = (cost(Z + dZ) - cost(Z - dZ)) / (2 * eps)
-    A = f(Z.copy())
-    delta = LOSSES[loss].output_delta(Y, A, output, scale, out=np.empty_like(A))
-    np.testing.assert_allclose(delta, numeric, rtol=1e-6, atol=1e-10)
+    numeric = np.empty_like(A)
+    for idx in np.ndindex(A.shape):
+        dA = np.zeros_like(A)
+        dA[idx] = eps
+        numeric[idx] = (LOSSES[loss].value(Y, A + dA, None, scale)
+                        - LOSSES[loss].value(Y, A - dA, None, scale)) / (2 * eps)
+    analytic = LOSSES[loss].derivative(Y, A, scale, out=np.empty_like(A))
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-10)
 
 
 def test_log_loss_never_takes_log_of_zero():
@@ -78,7 +71,22 @@ def test_log_loss_never_takes_log_of_zero():
             assert np.isfinite(value) and value > 0
 
 
-def test_log_loss_delta_needs_a_canonical_output():
-    with pytest.raises(ValueError, match="softmax"):
-        LOSSES["log_loss"].output_delta(np.zeros((1, 2)), np.zeros((1, 2)), "identity",
-                                        1.0, out=np.zeros((1, 2)))
+@pytest.mark.parametrize("loss, output", [("log_loss", "softmax"), ("log_loss", "logistic"),
+                                          ("squared_error", "softmax"),
+                                          ("squared_error", "identity")])
+def test_old_delta_functions_are_the_pairs_delta(loss, output, rng):
+    from skmlp._core import losses
+    from skmlp._core.outputs import output_loss
+
+    Y = np.eye(3)[rng.integers(0, 3, size=6)]
+    A = OUTPUTS[output].function(rng.normal(size=(6, 3)))
+    old = getattr(losses, f"{loss}_delta")(Y, A, output, 1 / 6, out=np.empty_like(A))
+    new = output_loss(output, loss).delta(Y, A, 1 / 6, out=np.empty_like(A))
+    np.testing.assert_array_equal(old, new)
+
+
+def test_old_log_loss_delta_still_refuses_a_non_canonical_output():
+    from skmlp._core.losses import log_loss_delta
+
+    with pytest.raises(ValueError, match="'identity' pairs with 'squared_error'"):
+        log_loss_delta(np.zeros((1, 2)), np.zeros((1, 2)), "identity", 1.0, out=np.zeros((1, 2)))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from conftest import central_differences, relative_error
+from test_outputs import PAIRS, targets
 
 from skmlp._core.activations import HIDDEN_ACTIVATIONS
 from skmlp._core.init import glorot_uniform
@@ -56,6 +57,31 @@ def test_squared_error_gradient_matches_finite_differences(target, activation, r
     params = glorot_uniform(layout, activation, rng)
     error = _check(params, layout, X, Y, hidden_activation=activation,
                    output_activation=output, loss="squared_error", alpha=0.05)
+    assert error < 1e-6
+
+
+# Every (hidden activation, output, loss) the tables allow, with one output
+# and with several (softmax needs two at least), unweighted and weighted.
+EVERY_PAIRING = [
+    (hidden, output, loss, n_outputs)
+    for hidden in HIDDEN_ACTIVATIONS
+    for output, loss in PAIRS
+    for n_outputs in ((2, 3) if output == "softmax" else (1, 3))
+]
+
+
+@pytest.mark.parametrize("hidden, output, loss, n_outputs", EVERY_PAIRING,
+                         ids=["-".join(map(str, case)) for case in EVERY_PAIRING])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_every_pairing_matches_finite_differences(hidden, output, loss, n_outputs,
+                                                  weighted, rng):
+    X = rng.normal(size=(9, 4))
+    Y = targets(output, rng, 9, n_outputs)
+    w = rng.uniform(0.1, 3, size=9) if weighted else None
+    layout = ParameterLayout((4, 5, 4, n_outputs))
+    params = glorot_uniform(layout, hidden, rng)
+    error = _check(params, layout, X, Y, hidden_activation=hidden, output_activation=output,
+                   loss=loss, alpha=0.1, sample_weight=w)
     assert error < 1e-6
 
 
@@ -120,6 +146,24 @@ def test_forward_matches_scikit_learn(activation, rng):
     sk.coefs_, sk.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
     activations, _ = forward(coefs, intercepts, X, activation, "softmax")
     np.testing.assert_allclose(activations[-1], sk.predict_proba(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss, output", [("squared_error", "identity"), ("poisson", "exp")])
+def test_regression_forward_matches_scikit_learn(loss, output, rng):
+    """scikit-learn's MLPRegressor with our weights predicts our outputs."""
+    from sklearn.neural_network import MLPRegressor as SkMLP
+
+    X = rng.normal(size=(30, 4))
+    y = rng.poisson(2.0, size=(30, 3)).astype(float)
+    sk = SkMLP(loss=loss, hidden_layer_sizes=(5,), activation="tanh", max_iter=1)
+    with pytest.warns(Warning):
+        sk.fit(X, y)
+    assert sk.out_activation_ == output
+    layout = ParameterLayout((4, 5, 3))
+    coefs, intercepts = layout.unpack(glorot_uniform(layout, "tanh", rng))
+    sk.coefs_, sk.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
+    activations, _ = forward(coefs, intercepts, X, "tanh", output)
+    np.testing.assert_allclose(activations[-1], sk.predict(X), rtol=1e-12)
 
 
 def test_forward_writes_into_given_buffers_and_backward_into_gradients(rng):

@@ -2,10 +2,10 @@
 
 Directives
 ----------
-``.. skmlp-table:: activations | losses | schedules``
+``.. skmlp-table:: activations | losses | outputs | schedules``
     A table generated at build time from the core's own tables
     (:data:`skmlp._core.activations.ACTIVATIONS`,
-    :data:`skmlp._core.losses.LOSSES`,
+    :data:`skmlp._core.losses.LOSSES`, :data:`skmlp._core.outputs.OUTPUTS`,
     :data:`skmlp._core.optimizers.LEARNING_RATE_SCHEDULES`), so that the
     documentation cannot fall out of step with the code. The formulas are
     typeset from :data:`FORMULAS_LATEX`, the LaTeX of each entry's ASCII
@@ -62,10 +62,10 @@ EXAMPLE_ORDER = (
 #: the LaTeX from the core module's constants (``LEAKY_RELU_SLOPE``, ...), so
 #: a changed constant shows up in the docs. Tables are keyed by the name of
 #: the core table they document: ``"activations"`` for
-#: ``skmlp._core.activations.ACTIVATIONS`` (hidden and output activations),
-#: ``"losses"`` for ``skmlp._core.losses.LOSSES``. ``'exp'`` and
-#: ``'poisson'`` are here ahead of the core's entries for them; to document a
-#: new entry, add a line to its table.
+#: ``skmlp._core.activations.ACTIVATIONS`` (hidden activations),
+#: ``"outputs"`` for ``skmlp._core.outputs.OUTPUTS`` and ``"losses"`` for
+#: ``skmlp._core.losses.LOSSES``; to document a new entry, add a line to its
+#: table.
 FORMULAS_LATEX = {
     "activations": {
         "identity": [(r"f(z) = z", None)],
@@ -76,6 +76,10 @@ FORMULAS_LATEX = {
                                   rf"{c.LEAKY_RELU_SLOPE}\, z & z \le 0 \end{{cases}}", None)],
         "elu": [(lambda c: rf"f(z) = \begin{{cases}} z & z > 0 \\ "
                            rf"{c.ELU_ALPHA}\,(e^{{z}} - 1) & z \le 0 \end{{cases}}", None)],
+    },
+    "outputs": {
+        "identity": [(r"f(z) = z", None)],
+        "logistic": [(r"f(z) = \dfrac{1}{1 + e^{-z}}", None)],
         "softmax": [(r"f(z)_k = \dfrac{e^{z_k}}{\sum_j e^{z_j}}", None)],
         "exp": [(r"f(z) = e^{z}", None)],
     },
@@ -84,7 +88,8 @@ FORMULAS_LATEX = {
                      (r"-\sum_k \bigl[y_k \log a_k + (1 - y_k) \log(1 - a_k)\bigr]",
                       "logistic outputs")],
         "squared_error": [(r"\tfrac{1}{2} \lVert a - y \rVert^2", "quadratic cost")],
-        "poisson": [(r"a - y \log a", None)],
+        "poisson": [(r"\sum_k \bigl[y_k \log(y_k / a_k) - y_k + a_k\bigr]",
+                     "half Poisson deviance")],
     },
 }
 
@@ -92,6 +97,7 @@ FORMULAS_LATEX = {
 CORE_TABLES = {
     "activations": ("skmlp._core.activations", "ACTIVATIONS"),
     "losses": ("skmlp._core.losses", "LOSSES"),
+    "outputs": ("skmlp._core.outputs", "OUTPUTS"),
 }
 
 
@@ -201,7 +207,7 @@ def _func_ref(target):
 
 
 class SkmlpTable(Directive):
-    """``.. skmlp-table:: activations`` (or ``losses``, ``schedules``)."""
+    """``.. skmlp-table:: activations`` (or ``losses``, ``outputs``, ``schedules``)."""
 
     required_arguments = 1
     has_content = False
@@ -221,11 +227,21 @@ class SkmlpTable(Directive):
             widths = [2, 5, 4]
         elif which == "losses":
             table, _ = core_table("losses")
-            header = ["loss", "per-sample cost", "output delta"]
+            outputs, _ = core_table("outputs")
+            header = ["loss", "per-sample cost", "output layers"]
             rows = [[_literal(f"'{name}'"), self._formula("losses", name),
-                     _func_ref(f"{loss.output_delta.__module__}.{loss.output_delta.__name__}")]
-                    for name, loss in table.items()]
+                     _literal(", ".join(f"'{o}'" for o, entry in outputs.items()
+                                        if name in entry.losses))]
+                    for name in table]
             widths = [2, 5, 4]
+        elif which == "outputs":
+            table, _ = core_table("outputs")
+            header = ["output layer", "f(z)", "loss: output delta"]
+            rows = [[_literal(f"'{name}'"), self._formula("outputs", name),
+                     _literal("; ".join(f"'{loss}': {pairing.formula}"
+                                        for loss, pairing in output.losses.items()))]
+                    for name, output in table.items()]
+            widths = [2, 4, 6]
         elif which == "schedules":
             from skmlp._core.optimizers import LEARNING_RATE_SCHEDULES
 
@@ -235,7 +251,7 @@ class SkmlpTable(Directive):
             widths = [2, 7]
         else:
             raise self.error(f"skmlp-table: unknown table {which!r}; expected "
-                             "'activations', 'losses' or 'schedules'.")
+                             "'activations', 'losses', 'outputs' or 'schedules'.")
         return [_table(header, rows, widths)]
 
     def _formula(self, which, name):

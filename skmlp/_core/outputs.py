@@ -254,10 +254,10 @@ def _pairs_text(output):
 
 
 def _refusal(output, loss):
-    if output not in OUTPUTS:
+    if not isinstance(output, str) or output not in OUTPUTS:
         return (f"Unknown output activation {output!r}; "
                 f"the output activations are {', '.join(map(repr, OUTPUTS))}.")
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         return f"Unknown loss {loss!r}; the losses are {', '.join(map(repr, LOSSES))}."
     followers = [name for name, o in OUTPUTS.items() if loss in o.losses]
     return (f"loss={loss!r} cannot be paired with the output activation {output!r}: "
