@@ -43,7 +43,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from skmlp import MLPClassifier  # noqa: E402
+from skmlp import MLPClassifier, MLPRegressor  # noqa: E402
 
 # max_iter is kept small on purpose: the searches compare budgets, not converged fits.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -259,3 +259,33 @@ def test_adaptive_search(client, digits, search_name, options):
     _adaptive_search_or_upstream_break(search, X, y, np.unique(y_train))
     assert search.best_score_ > 0.5
     assert search.score(X_test, y_test) > 0.5
+
+
+# ---------------------------------------------------------------- regressor
+def test_regressor_on_dask_grid_search_and_incremental(client, digits):
+    """MLPRegressor scales out the same way: a grid search on the dask joblib
+    backend finds the local best model, and Incremental takes one
+    partial_fit step per chunk, equal to the same steps taken locally."""
+    X_train, _, y_train, _ = digits
+    y_real = (y_train - y_train.mean()) / y_train.std()  # the digit as a number
+    grid = {"alpha": [1e-4, 1e-1], "hidden_layer_sizes": [(8,), (16,)]}
+    model = MLPRegressor(max_iter=20, learning_rate_init=1e-2, random_state=0)
+    with threadpool_limits(limits=1):
+        local = GridSearchCV(model, grid, cv=2, n_jobs=1).fit(X_train, y_real)
+    with get_task_stream(client) as tasks, joblib.parallel_backend("dask"):
+        remote = GridSearchCV(model, grid, cv=2, n_jobs=-1).fit(X_train, y_real)
+    assert _ran_on_cluster(tasks) > 0
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_array_equal(remote.predict(X_train), local.predict(X_train))
+
+    X, y = _as_dask(X_train, y_real)
+    inc = Incremental(MLPRegressor(hidden_layer_sizes=(16,), batch_size=16, random_state=0),
+                      scoring="r2", shuffle_blocks=False).fit(X, y)
+    assert inc.estimator_.n_iter_ == X.numblocks[0]
+    with threadpool_limits(limits=1):
+        steps = MLPRegressor(hidden_layer_sizes=(16,), batch_size=16, random_state=0)
+        for start in range(0, len(X_train), CHUNK):
+            steps.partial_fit(X_train[start:start + CHUNK], y_real[start:start + CHUNK])
+    for remote_w, local_w in zip(inc.estimator_.coefs_ + inc.estimator_.intercepts_,
+                                 steps.coefs_ + steps.intercepts_):
+        np.testing.assert_allclose(remote_w, local_w, rtol=0, atol=1e-12)
