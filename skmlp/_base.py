@@ -174,29 +174,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to data X and targets y.
-
-        All or nothing: if the call raises, the estimator is left exactly as
-        it was (or unfitted). A first Ctrl-C (SIGINT) is not an error: it
-        ends training after the current mini-batch (L-BFGS: iteration), and
-        ``fit`` returns that usable model with a
-        :class:`~skmlp.exceptions.TrainingInterruptedWarning`; a second
-        Ctrl-C raises ``KeyboardInterrupt`` at once.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 data trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss (a weighted mean).
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
+        """Fit the model (documented by each estimator: see ``FIT_DOC``)."""
         with _random_state_kept_on_failure(self.random_state):
             plan = self._prepare(X, y, sample_weight, partial=False)
             metadata = (None if plan.targets.sample_weight is None

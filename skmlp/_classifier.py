@@ -19,7 +19,7 @@ from ._base import BaseMLP, Targets
 from ._core.activations import log_activation
 from ._core.outputs import output_loss
 from ._core.objective import sample_scale_and_norm
-from ._docstring import CLASSIFIER_DOC, CLASSIFIER_LOSSES
+from ._docstring import FIT_DOC, CLASSIFIER_DOC, CLASSIFIER_LOSSES
 from ._targets import check_labels, fit_label_binarizer, with_class_weight
 
 
@@ -93,30 +93,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.output_activation = output_activation
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to data X and labels y.
-
-        All or nothing: if the call raises, the estimator is left exactly as
-        it was (or unfitted). A first Ctrl-C (SIGINT) is not an error: it
-        ends training after the current mini-batch (L-BFGS: iteration), and
-        ``fit`` returns that usable model with a
-        :class:`~skmlp.exceptions.TrainingInterruptedWarning`; a second
-        Ctrl-C raises ``KeyboardInterrupt`` at once.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 data trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a 0/1 indicator matrix for multilabel targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss (a weighted mean).
-
-        Returns
-        -------
-        self : MLPClassifier
-            The fitted estimator.
-        """
         return super().fit(X, y, sample_weight=sample_weight)
+
+    fit.__doc__ = FIT_DOC.format(targets='labels', y_type='array-like of shape (n_samples,) or (n_samples, n_labels)', y_text='Class labels, or a 0/1 indicator matrix for multilabel targets.', name='MLPClassifier')
 
     @available_if(BaseMLP._check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)

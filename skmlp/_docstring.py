@@ -335,6 +335,51 @@ _ATTRIBUTE_ORDER = ("classes_", "coefs_", "intercepts_", "n_features_in_", "feat
                     "n_layers_", "n_outputs_", "out_activation_")
 
 
+#: The references of both estimators' docstrings (numbered as their Notes cite them).
+_REFERENCES = """    References
+    ----------
+    .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning
+       representations by back-propagating errors", Nature 323, 533-536,
+       1986.
+    .. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training
+       deep feedforward neural networks", Proceedings of the 13th
+       International Conference on Artificial Intelligence and Statistics
+       (AISTATS), 249-256, 2010.
+    .. [3] D. P. Kingma and J. Ba, "Adam: A method for stochastic
+       optimization", 3rd International Conference on Learning
+       Representations (ICLR), 2015. arXiv:1412.6980.
+    .. [4] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
+       R. Salakhutdinov, "Dropout: a simple way to prevent neural networks
+       from overfitting", Journal of Machine Learning Research 15,
+       1929-1958, 2014.
+
+"""
+
+FIT_DOC = """Fit the model to data X and {targets} y.
+
+        All or nothing: if the call raises, the estimator is left exactly as
+        it was (or unfitted). A first Ctrl-C (SIGINT) is not an error: it
+        ends training after the current mini-batch (L-BFGS: iteration), and
+        ``fit`` returns that usable model with a
+        :class:`~skmlp.exceptions.TrainingInterruptedWarning`; a second
+        Ctrl-C raises ``KeyboardInterrupt`` at once.
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+            Training data. float32 data trains in float32.
+        y : {y_type}
+            {y_text}
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (a weighted mean).
+
+        Returns
+        -------
+        self : {name}
+            The fitted estimator.
+        """
+
+
 def _section(title, names, *tables):
     """A numpydoc section: the entries ``names``, each from the first table that has it."""
     entries = [next(table[name] for table in tables if name in table) for name in names
@@ -391,24 +436,7 @@ CLASSIFIER_DOC = _estimator_doc(
     example with :class:`~sklearn.preprocessing.StandardScaler`. ``float32``
     input trains in ``float32`` end to end.
 
-    References
-    ----------
-    .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning
-       representations by back-propagating errors", Nature 323, 533-536,
-       1986.
-    .. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training
-       deep feedforward neural networks", Proceedings of the 13th
-       International Conference on Artificial Intelligence and Statistics
-       (AISTATS), 249-256, 2010.
-    .. [3] D. P. Kingma and J. Ba, "Adam: A method for stochastic
-       optimization", 3rd International Conference on Learning
-       Representations (ICLR), 2015. arXiv:1412.6980.
-    .. [4] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
-       R. Salakhutdinov, "Dropout: a simple way to prevent neural networks
-       from overfitting", Journal of Machine Learning Research 15,
-       1929-1958, 2014.
-
-    Examples
+""" + _REFERENCES + """    Examples
     --------
     >>> from sklearn.datasets import load_digits
     >>> from sklearn.model_selection import train_test_split
@@ -458,20 +486,7 @@ REGRESSOR_DOC = _estimator_doc(
     both (the targets with
     :class:`~sklearn.compose.TransformedTargetRegressor`).
 
-    References
-    ----------
-    .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning
-       representations by back-propagating errors", Nature 323, 533-536,
-       1986.
-    .. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training
-       deep feedforward neural networks", AISTATS, 249-256, 2010.
-    .. [3] D. P. Kingma and J. Ba, "Adam: A method for stochastic
-       optimization", ICLR, 2015. arXiv:1412.6980.
-    .. [4] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
-       R. Salakhutdinov, "Dropout: a simple way to prevent neural networks
-       from overfitting", JMLR 15, 1929-1958, 2014.
-
-    Examples
+""" + _REFERENCES + """    Examples
     --------
     >>> from sklearn.compose import TransformedTargetRegressor
     >>> from sklearn.datasets import load_diabetes

@@ -16,7 +16,7 @@ from sklearn.utils.validation import _check_sample_weight
 from ._base import BaseMLP, Targets
 from ._core.objective import sample_scale_and_norm
 from ._core.outputs import OUTPUTS, output_loss
-from ._docstring import REGRESSOR_DOC, REGRESSOR_LOSSES, REGRESSOR_OUTPUTS
+from ._docstring import FIT_DOC, REGRESSOR_DOC, REGRESSOR_LOSSES, REGRESSOR_OUTPUTS
 
 
 def _output_for(loss):
@@ -89,30 +89,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout = dropout
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to data X and targets y.
-
-        All or nothing: if the call raises, the estimator is left exactly as
-        it was (or unfitted). A first Ctrl-C (SIGINT) is not an error: it
-        ends training after the current mini-batch (L-BFGS: iteration), and
-        ``fit`` returns that usable model with a
-        :class:`~skmlp.exceptions.TrainingInterruptedWarning`; a second
-        Ctrl-C raises ``KeyboardInterrupt`` at once.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 data trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Target values (non-negative for ``loss='poisson'``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss (a weighted mean).
-
-        Returns
-        -------
-        self : MLPRegressor
-            The fitted estimator.
-        """
         return super().fit(X, y, sample_weight=sample_weight)
+
+    fit.__doc__ = FIT_DOC.format(targets='targets', y_type='array-like of shape (n_samples,) or (n_samples, n_targets)', y_text="Target values (non-negative for ``loss='poisson'``).", name='MLPRegressor')
 
     @available_if(BaseMLP._check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
