@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
 from ._base import BaseMLP, Targets
-from ._core.activations import log_activation
+from ._core.outputs import log_output
 from ._core.outputs import output_loss
 from ._core.objective import sample_scale_and_norm
 from ._docstring import FIT_DOC, CLASSIFIER_DOC, CLASSIFIER_LOSSES
@@ -265,8 +265,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         Z = self._output(X, output_activation="identity")
         if self._is_binary():
-            return np.hstack([log_activation("logistic", -Z), log_activation("logistic", Z)])
-        log_proba = log_activation(self.out_activation_, Z)
+            return np.hstack([log_output("logistic", -Z), log_output("logistic", Z)])
+        log_proba = log_output(self.out_activation_, Z)
         if self._sigmoid_multiclass():  # normalised: minus the log of the row sum
             log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
         return log_proba
