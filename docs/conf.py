@@ -157,6 +157,9 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    # No repr of a cell's last expression (``Text(0.5, 0.98, ...)`` after a
+    # suptitle): the examples print what they mean to show.
+    "capture_repr": (),
     # A failing example is a broken example: fail the build.
     "only_warn_on_example_error": False,
 }
