@@ -55,6 +55,9 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"
 autoclass_content = "class"
+# "On this page" lists methods as fit(), not MLPClassifier.fit(): the narrow
+# right-hand column would clip them.
+toc_object_entries_show_parents = "hide"
 
 numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
