@@ -55,6 +55,9 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"
 autoclass_content = "class"
+# "On this page" lists methods as fit(), not MLPClassifier.fit(): the narrow
+# right-hand column would clip them.
+toc_object_entries_show_parents = "hide"
 
 numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
@@ -157,6 +160,9 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    # No repr of a cell's last expression (``Text(0.5, 0.98, ...)`` after a
+    # suptitle): the examples print what they mean to show.
+    "capture_repr": (),
     # A failing example is a broken example: fail the build.
     "only_warn_on_example_error": False,
 }

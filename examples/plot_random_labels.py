@@ -10,10 +10,14 @@ learning requires rethinking generalization", 2017). On true labels the same
 network generalises to new images; on shuffled labels its training accuracy
 still reaches 100%, while on new images it does no better than chance.
 
-This example trains a network of two hidden layers of 256 ReLU units (85,002
-weights and biases) on 500 of scikit-learn's 8x8 digits, once with their true
-labels and once with the labels randomly shuffled, and records the training
-and held-out accuracy after every epoch.
+This example trains a network of two hidden layers of 256 ReLU units
+(269,322 weights and biases with MNIST's 784 pixels) on 500 of MNIST's 28x28
+handwritten digits, once with their true labels and once with the labels
+randomly shuffled, and records the training and held-out accuracy after every
+epoch. It reads the MNIST test set from the directory given as its first
+argument, else ``$SKMLP_MNIST_DIR``, else ``../shared/data/mnist`` next to
+the repository; without the files it says so and uses 500 of scikit-learn's
+8x8 digits instead (85,002 weights and biases), where the same happens.
 """
 
 # %%
@@ -24,6 +28,11 @@ and held-out accuracy after every epoch.
 # number of images of each class, but paired with the wrong images. The
 # held-out images always keep their true labels.
 
+import gzip
+import os
+import sys
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -32,10 +41,66 @@ from sklearn.model_selection import train_test_split
 
 from skmlp import MLPClassifier
 
-X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(
-    X / 16.0, y, train_size=500, stratify=y, random_state=0
-)
+MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def mnist_directory():
+    """First command-line argument, else $SKMLP_MNIST_DIR, else the default."""
+    try:
+        script_dir = Path(__file__).resolve().parent
+    except NameError:  # sphinx-gallery and notebooks: no __file__, no arguments to read
+        script_dir = None
+    if script_dir is not None and len(sys.argv) > 1:
+        return Path(sys.argv[1])
+    if os.environ.get("SKMLP_MNIST_DIR"):
+        return Path(os.environ["SKMLP_MNIST_DIR"])
+    # ../shared/data/mnist from the repository root: the parent of examples/; without
+    # __file__, the parent of the CWD (sphinx-gallery runs examples in examples/) or the CWD.
+    roots = [script_dir.parent] if script_dir else [Path.cwd().parent, Path.cwd()]
+    defaults = [root.parent / "shared" / "data" / "mnist" for root in roots]
+    return next((path for path in defaults if path.is_dir()), defaults[0])
+
+
+def read_idx(path):
+    """An array of unsigned bytes from a gzipped IDX file (big-endian header)."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic = int.from_bytes(data[:4], "big")  # 2051: images (n, rows, cols); 2049: labels (n,)
+    if magic not in (2049, 2051):
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes (magic number {magic}).")
+    ndim = magic & 0xFF
+    shape = tuple(int(n) for n in np.frombuffer(data, ">u4", count=ndim, offset=4))
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def load_mnist(directory, n_train=8_000):
+    """X_train, X_test, y_train, y_test (pixels in [0, 1], float32), or None if absent."""
+    paths = [Path(directory) / name for name in MNIST_FILES]
+    missing = [path.name for path in paths if not path.is_file()]
+    if missing:
+        print(f"MNIST files not found: {', '.join(missing)} missing in {directory}. "
+              "Falling back to the 8x8 digits; pass the directory as the first argument or "
+              "set SKMLP_MNIST_DIR.")
+        return None
+    images, labels = (read_idx(path) for path in paths)
+    X = images.reshape(len(images), -1).astype(np.float32) / 255
+    y = labels.astype(np.int64)
+    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+
+
+mnist = load_mnist(mnist_directory())
+if mnist is not None:
+    X_all, _, y_all, _ = mnist
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_all, y_all, train_size=500, test_size=2_000, stratify=y_all, random_state=0
+    )
+    print("MNIST 28x28 digits")
+else:
+    print("Using scikit-learn's 8x8 digits instead of MNIST (same network, same story).")
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 16.0, y, train_size=500, stratify=y, random_state=0
+    )
 rng = np.random.default_rng(0)
 y_shuffled = rng.permutation(y_train)
 print(f"{len(X_train)} training images, {len(X_test)} held-out images")
@@ -94,8 +159,9 @@ print(f"{n_params} weights and biases for {len(X_train)} training images")
 # Memorisation
 # ------------
 #
-# With true labels the network fits the training set in about ten epochs and
-# reaches over 95% on held-out digits. With shuffled labels it needs longer,
+# With true labels the network fits the training set within about ten epochs
+# and reaches close to 90% on held-out MNIST digits (over 95% on the 8x8
+# digits) from only 500 training images. With shuffled labels it needs longer,
 # since there is no pattern to exploit, one image at a time, but it gets
 # there: 100% training accuracy, and about 10% on held-out digits, the level
 # of guessing. Training accuracy alone cannot tell the two apart; only held-out

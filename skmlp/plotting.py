@@ -47,6 +47,20 @@ def _as_curve(values, name):
     return curve if curve.size else None
 
 
+def _no_epoch_curve_message(estimator):
+    """Why a fitted estimator has an empty ``loss_curve_``, and what to do."""
+    name = type(estimator).__name__
+    latest = getattr(estimator, "loss_", None)
+    latest = "" if latest is None else f" Its latest loss is loss_={latest:.6g}."
+    return (
+        f"{name}.loss_curve_ is empty: there is no epoch to plot. A model trained only "
+        "by partial_fit has no epoch curve: each call is one optimizer step, and "
+        "partial_fit does not append to loss_curve_ (so that long streams run in "
+        f"constant memory).{latest} Record loss_ after each partial_fit call and draw "
+        "the list with LossCurveDisplay(losses).plot()."
+    )
+
+
 class LossCurveDisplay:
     """Training loss per epoch, with the validation loss and score if known.
 
@@ -106,6 +120,30 @@ class LossCurveDisplay:
     See Also
     --------
     WeightImageDisplay : First-layer weights drawn as images.
+
+    Notes
+    -----
+    A model trained only by :meth:`~skmlp.MLPClassifier.partial_fit` has no
+    epoch curve: each call is one optimizer step on the rows it is given,
+    there are no epochs, and ``partial_fit`` does not append to
+    ``loss_curve_`` (so that an endless stream of calls runs in constant
+    memory). :meth:`from_estimator` raises a ValueError that says so. To
+    follow such a model, record ``loss_`` (the loss of the step just taken)
+    after each call and draw the list, labelling the x-axis as steps:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skmlp import MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> stream = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+    >>> losses = []
+    >>> for rows in np.array_split(np.arange(len(X)), 20):
+    ...     losses.append(stream.partial_fit(X[rows] / 16, y[rows],
+    ...                                      classes=np.arange(10)).loss_)
+    >>> display = LossCurveDisplay(losses).plot()
+    >>> _ = display.ax_.set_xlabel("partial_fit call")
+    >>> len(display.line_.get_xdata())
+    20
 
     Examples
     --------
@@ -264,6 +302,10 @@ class LossCurveDisplay:
         sklearn.exceptions.NotFittedError
             If the estimator is not fitted.
 
+        ValueError
+            If ``loss_curve_`` is empty, as for a model trained only by
+            ``partial_fit`` (see the Notes of :class:`LossCurveDisplay`).
+
         Examples
         --------
         >>> import matplotlib
@@ -288,6 +330,8 @@ class LossCurveDisplay:
                 f"{type(estimator).__name__} has no loss_curve_ attribute: there is no "
                 "training loss to plot."
             )
+        if len(loss_curve) == 0:
+            raise ValueError(_no_epoch_curve_message(estimator))
         display = cls(
             loss_curve,
             validation_scores=getattr(estimator, "validation_scores_", None),
@@ -298,10 +342,23 @@ class LossCurveDisplay:
                             validation_score_kw=validation_score_kw, **kwargs)
 
 
+def _square_shape(n_features, source):
+    """``(side, side)`` when ``n_features`` is a perfect square, else a ValueError."""
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(
+            f"image_shape=None infers square images only, but {source} has "
+            f"n_features={n_features} input features, not a square number; pass "
+            "image_shape=(height, width) with height * width == n_features."
+        )
+    return side, side
+
+
 def _check_weights(coefs, image_shape, source="coefs"):
     """Validate the weight matrix and image shape; return them as array and tuple.
 
-    ``source`` names where the weights come from, for the error messages.
+    ``image_shape=None`` is inferred as a square. ``source`` names where the
+    weights come from, for the error messages.
     """
     coefs = np.asarray(coefs)
     if coefs.ndim != 2:
@@ -309,6 +366,8 @@ def _check_weights(coefs, image_shape, source="coefs"):
             "coefs must be a 2-D array of shape (n_features, n_units), got an array of "
             f"shape {coefs.shape}."
         )
+    if image_shape is None:
+        return coefs, _square_shape(coefs.shape[0], source)
     try:
         shape = tuple(image_shape)
     except TypeError:
@@ -354,10 +413,12 @@ class WeightImageDisplay:
         Weight matrix from the input layer to the first hidden layer, e.g.
         ``MLPClassifier.coefs_[0]``; each column is drawn as one image.
 
-    image_shape : tuple of int (height, width)
-        Shape of one image; ``height * width`` must equal ``n_features``,
-        e.g. ``(8, 8)`` for :func:`sklearn.datasets.load_digits` or
-        ``(28, 28)`` for MNIST.
+    image_shape : tuple of int (height, width), default=None
+        Shape of one image; ``height * width`` must equal ``n_features``.
+        If None, the images are square: ``(8, 8)`` for the 64 pixels of
+        :func:`sklearn.datasets.load_digits`, ``(28, 28)`` for the 784 of
+        MNIST; other numbers of features that are not a perfect square
+        raise a ValueError that asks for ``image_shape``.
 
     n_cols : int, default=None
         Number of columns of the grid of subplots. If None,
@@ -399,7 +460,7 @@ class WeightImageDisplay:
     >>> from skmlp.plotting import WeightImageDisplay
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0).fit(X, y)
-    >>> display = WeightImageDisplay.from_estimator(clf, image_shape=(8, 8))
+    >>> display = WeightImageDisplay.from_estimator(clf)  # 64 features: 8x8 images
     >>> len(display.images_), display.axes_.shape
     (16, (4, 4))
     >>> display.images_[0].get_array().shape
@@ -409,7 +470,7 @@ class WeightImageDisplay:
     >>> plt.close("all")
     """
 
-    def __init__(self, coefs, image_shape, *, n_cols=None, cmap="RdBu_r"):
+    def __init__(self, coefs, image_shape=None, *, n_cols=None, cmap="RdBu_r"):
         self.coefs = coefs
         self.image_shape = image_shape
         self.n_cols = n_cols
@@ -499,7 +560,7 @@ class WeightImageDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, image_shape, *, max_units=None, n_cols=None,
+    def from_estimator(cls, estimator, image_shape=None, *, max_units=None, n_cols=None,
                        cmap="RdBu_r", figure=None, vmax=None, colorbar=True, imshow_kw=None):
         """Plot the first-layer weights of a fitted estimator as images.
 
@@ -510,9 +571,10 @@ class WeightImageDisplay:
             :class:`~skmlp.MLPClassifier`; ``coefs_[0]``, of shape
             ``(n_features, n_units)``, is drawn.
 
-        image_shape : tuple of int (height, width)
+        image_shape : tuple of int (height, width), default=None
             Shape of one image; ``height * width`` must equal the number of
-            input features of the estimator.
+            input features of the estimator. If None, square images:
+            ``(8, 8)`` for 64 features, ``(28, 28)`` for 784.
 
         max_units : int, default=None
             Draw only the first ``max_units`` hidden units (all of them if
@@ -549,7 +611,8 @@ class WeightImageDisplay:
             If the estimator is not fitted.
 
         ValueError
-            If ``height * width`` differs from the number of input features.
+            If ``height * width`` differs from the number of input features,
+            or if ``image_shape`` is None and that number is not a square.
 
         Examples
         --------
@@ -571,8 +634,9 @@ class WeightImageDisplay:
         _check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
         coefs = np.asarray(estimator.coefs_[0])
-        _check_weights(coefs, image_shape,
-                       source=f"{type(estimator).__name__} (coefs_[0] of shape {coefs.shape})")
+        _, image_shape = _check_weights(
+            coefs, image_shape,
+            source=f"{type(estimator).__name__} (coefs_[0] of shape {coefs.shape})")
         if max_units is not None:
             if not isinstance(max_units, Integral) or isinstance(max_units, bool) or max_units < 1:
                 raise ValueError(

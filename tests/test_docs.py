@@ -25,6 +25,8 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -49,11 +51,14 @@ def _problems(output):
             or "Traceback" in line or "Exception" in line]
 
 
-def test_docs_build_without_warnings(tmp_path):
+@pytest.fixture(scope="module")
+def built_html(tmp_path_factory):
+    """Build the docs once (``-W``); the build's output directory."""
     pytest.importorskip("sphinx")
     pytest.importorskip("numpydoc")
     pytest.importorskip("sphinx_gallery")
     pytest.importorskip("matplotlib")  # sphinx-gallery's image scraper imports it
+    tmp_path = tmp_path_factory.mktemp("docs")
     source = _copy_sources(tmp_path / "src")
     command = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q",
@@ -66,13 +71,166 @@ def test_docs_build_without_warnings(tmp_path):
                                 timeout=TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"the docs build did not finish within {TIMEOUT} s:\n{exc.stderr or ''}")
+    return result, tmp_path / "html"
+
+
+def test_docs_build_without_warnings(built_html):
+    result, html = built_html
     problems = _problems(result.stdout + "\n" + result.stderr)
     print("\n".join(problems))
     assert result.returncode == 0, (
         f"sphinx exited with status {result.returncode}; warnings and errors:\n"
         + ("\n".join(problems) or result.stderr[-5000:])
     )
-    assert (tmp_path / "html" / "index.html").is_file()
+    assert (html / "index.html").is_file()
+
+
+class _Assets(HTMLParser):
+    """The scripts, stylesheets, fonts and other loaded resources of a page."""
+
+    LOADING_RELS = {"stylesheet", "preload", "prefetch", "icon", "modulepreload",
+                    "preconnect", "dns-prefetch"}
+
+    def __init__(self):
+        super().__init__()
+        self.loaded = []  # (tag, url)
+        self.math = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("src"):
+            self.loaded.append(("script", attrs["src"]))
+        elif tag == "link" and set((attrs.get("rel") or "").split()) & self.LOADING_RELS:
+            self.loaded.append(("link", attrs.get("href") or ""))
+        elif tag in ("img", "iframe", "source", "embed") and attrs.get("src"):
+            self.loaded.append((tag, attrs["src"]))
+        if "math" in (attrs.get("class") or "").split():
+            self.math += 1
+
+
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])([^'")\s]+)""", re.IGNORECASE)
+
+
+def _is_remote(url):
+    return bool(_REMOTE.match(url.strip())) and not url.strip().startswith("data:")
+
+
+def test_built_html_loads_nothing_from_another_host(built_html):
+    """No page loads a script, stylesheet, font or image from another host,
+    and every page with math loads MathJax from a file of the build."""
+    result, html = built_html
+    assert result.returncode == 0
+    # The pages (the theme's Jinja macros under _static/ are not pages).
+    pages = sorted(page for page in html.rglob("*.html")
+                   if "_static" not in page.relative_to(html).parts)
+    assert len(pages) > 20
+    remote, missing, math_pages = [], [], []
+    for page in pages:
+        parser = _Assets()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for tag, url in parser.loaded:
+            if _is_remote(url):
+                remote.append(f"{page.relative_to(html)}: <{tag}> {url}")
+            elif url and not (page.parent / url.split("?")[0].split("#")[0]).exists():
+                missing.append(f"{page.relative_to(html)}: <{tag}> {url}")
+        if parser.math:
+            scripts = [url for tag, url in parser.loaded if tag == "script" and "mathjax" in url]
+            math_pages.append((page, scripts))
+    for css in html.rglob("*.css"):
+        for url in _CSS_URL.findall(css.read_text(encoding="utf-8", errors="replace")):
+            if _is_remote(url):
+                remote.append(f"{css.relative_to(html)}: url({url})")
+    assert not remote, "resources loaded from another host:\n" + "\n".join(remote)
+    assert not missing, "resources missing from the build:\n" + "\n".join(missing)
+    # The user guide has math; MathJax and its fonts are files of the build.
+    assert any(page.name == "network.html" for page, _ in math_pages), math_pages
+    for page, scripts in math_pages:
+        assert scripts, f"{page.relative_to(html)} has math but loads no MathJax"
+        for url in scripts:
+            assert (page.parent / url.split("?")[0]).is_file(), (page, url)
+    mathjax = html / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").is_file()
+    fonts = list((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-*.woff"))
+    assert fonts, "MathJax's fonts are not in the build"
+
+
+def test_tables_typeset_formulas(built_html):
+    """The activation and loss tables show typeset math, not ASCII formulas."""
+    _, html = built_html
+    from skmlp._core.activations import ACTIVATIONS
+    from skmlp._core.losses import LOSSES
+
+    for page, table in (("parameters.html", ACTIVATIONS), ("learning.html", LOSSES)):
+        text = (html / "user_guide" / page).read_text(encoding="utf-8")
+        start = text.index("skmlp-table")
+        table_html = text[start:text.index("</table>", start)]
+        assert table_html.count('class="math') >= len(table), page
+        # No formula is left as code (the ASCII of the core's ``formula``).
+        assert '<span class="pre">f(z)' not in table_html
+        assert '<span class="pre">-sum_k' not in table_html
+    assert r"\max(0, z)" in (html / "user_guide" / "parameters.html").read_text()
+
+
+def _docs_extension():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        return importlib.import_module("skmlp_docs")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+
+
+@pytest.mark.parametrize("which", ["activations", "losses"])
+def test_every_core_table_entry_has_latex(which):
+    """A new entry of the core's activation or loss table fails here until
+    docs/_ext/skmlp_docs.py gives its LaTeX; a constant of its ASCII formula
+    (such as the leaky ReLU slope) must appear in the LaTeX too."""
+    pytest.importorskip("sphinx")
+    ext = _docs_extension()
+    table, _ = ext.core_table(which)
+    assert table
+    undocumented, stale = [], []
+    for name, entry in table.items():
+        try:
+            renderings = ext.formula_latex(which, name)
+        except KeyError as exc:
+            undocumented.append(str(exc))
+            continue
+        assert renderings and all(latex for latex, _ in renderings), name
+        latex = " ".join(latex for latex, _ in renderings)
+        for number in re.findall(r"\d+\.\d+", entry.formula):
+            if number not in latex:
+                stale.append(f"{name}: {number} of {entry.formula!r} not in {latex!r}")
+    assert not undocumented, "\n".join(undocumented)
+    assert not stale, "\n".join(stale)
+
+
+def test_missing_latex_names_where_to_add_it():
+    pytest.importorskip("sphinx")
+    ext = _docs_extension()
+    with pytest.raises(KeyError, match="FORMULAS_LATEX in docs/_ext/skmlp_docs.py"):
+        ext.formula_latex("activations", "no_such_activation")
+
+
+def _first_python_block(page):
+    text = page.read_text()
+    block = text[text.index(".. code-block:: python"):].split("\n\n", 1)[1]
+    lines = []
+    for line in block.splitlines():
+        if line and not line.startswith("   "):
+            break
+        lines.append(line[3:])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("page", ["index.rst", "getting_started.rst"])
+def test_first_snippet_runs_without_warnings(page):
+    """The first code a new user runs converges without a ConvergenceWarning."""
+    code = _first_python_block(DOCS / page)
+    assert "MLPClassifier(" in code
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(code, page, "exec"), {"__name__": "__snippet__"})
 
 
 RST_PAGES = sorted(path for path in DOCS.rglob("*.rst")

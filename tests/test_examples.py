@@ -66,3 +66,17 @@ def test_mnist_example_without_mnist(path, tmp_path):
     )
     assert "MNIST files not found" in result.stdout, result.stdout
     assert str(tmp_path) in result.stdout, result.stdout
+
+
+def test_dask_example_without_dask_says_so_and_skips_its_cluster():
+    """With the docs extra alone (no dask) the Dask example still runs."""
+    path = REPO_ROOT / "examples" / "plot_dask_scaling.py"
+    block = ("import sys, runpy\n"
+             "for name in ('dask', 'dask.array', 'distributed', 'dask_ml', 'dask_ml.wrappers'):\n"
+             "    sys.modules[name] = None\n"
+             f"runpy.run_path({str(path)!r}, run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", block], cwd=REPO_ROOT, env=_example_env(),
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    assert 'needs the dask extra (pip install "skmlp[dask]")' in result.stdout, result.stdout
+    assert "workers at" not in result.stdout  # no cluster was started

@@ -137,6 +137,29 @@ def test_loss_curve_rejects_empty_or_2d_curves():
         LossCurveDisplay([[1.0, 2.0]]).plot()
 
 
+def test_partial_fit_only_model_explains_why_there_is_no_curve():
+    X, y = load_digits(return_X_y=True)
+    stream = MLPClassifier(hidden_layer_sizes=(N_HIDDEN,), random_state=0)
+    for rows in np.array_split(np.arange(200), 4):
+        stream.partial_fit(X[rows] / 16, y[rows], classes=np.arange(10))
+    assert len(stream.loss_curve_) == 0
+    with pytest.raises(ValueError, match=r"loss_curve_ is empty.*partial_fit.*one optimizer "
+                                         r"step.*loss_=.*Record loss_ after each"):
+        LossCurveDisplay.from_estimator(stream)
+    assert plt.get_fignums() == []
+
+
+def test_losses_recorded_from_partial_fit_are_drawn():
+    """The recipe of the docs: record loss_ after each call and draw the list."""
+    X, y = load_digits(return_X_y=True)
+    stream = MLPClassifier(hidden_layer_sizes=(N_HIDDEN,), random_state=0)
+    losses = [stream.partial_fit(X[rows] / 16, y[rows], classes=np.arange(10)).loss_
+              for rows in np.array_split(np.arange(300), 6)]
+    display = LossCurveDisplay(losses).plot()
+    np.testing.assert_allclose(display.line_.get_ydata(), losses)
+    assert display.line_.get_xdata().tolist() == [1, 2, 3, 4, 5, 6]
+
+
 def test_loss_curve_unfitted_estimator_raises():
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(MLPClassifier())
@@ -223,6 +246,38 @@ def test_wrong_image_shape_names_both_numbers(clf):
     assert plt.get_fignums() == []  # the check comes before any figure is created
     with pytest.raises(ValueError, match="72 pixels.*n_features=64"):
         WeightImageDisplay(clf.coefs_[0], (9, 8)).plot()
+
+
+@pytest.mark.parametrize("n_features, side", [(64, 8), (784, 28), (1, 1)])
+def test_square_image_shape_is_inferred(n_features, side):
+    rng = np.random.default_rng(0)
+    coefs = rng.normal(size=(n_features, 3))
+    display = WeightImageDisplay(coefs).plot()
+    assert display.images_[0].get_array().shape == (side, side)
+    np.testing.assert_array_equal(display.images_[2].get_array(),
+                                  coefs[:, 2].reshape(side, side))
+
+
+def test_square_image_shape_inferred_from_estimator(clf):
+    display = WeightImageDisplay.from_estimator(clf)
+    assert display.image_shape == (8, 8)
+    np.testing.assert_array_equal(display.images_[1].get_array(),
+                                  clf.coefs_[0][:, 1].reshape(8, 8))
+
+
+def test_non_square_features_ask_for_image_shape():
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X[:, :60], y)
+    with pytest.raises(ValueError, match=r"image_shape=None.*n_features=60.*not a square.*"
+                                         r"image_shape=\(height, width\)"):
+        WeightImageDisplay.from_estimator(clf)
+    assert plt.get_fignums() == []
+    with pytest.raises(ValueError, match="n_features=60"):
+        WeightImageDisplay(clf.coefs_[0]).plot()
+    display = WeightImageDisplay.from_estimator(clf, (6, 10))  # explicit shape still works
+    assert display.images_[0].get_array().shape == (6, 10)
 
 
 @pytest.mark.parametrize("image_shape", [(64,), (4, 4, 4), (8, -8), (8.0, 8), 64])
