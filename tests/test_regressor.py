@@ -228,3 +228,34 @@ def test_held_out_r2_is_as_good_as_scikit_learns_on_diabetes():
             ours.append(MLPRegressor(**params).fit(X_train, y_train).score(X_test, y_test))
             theirs.append(SkMLPRegressor(**params).fit(X_train, y_train).score(X_test, y_test))
     assert np.mean(ours) >= np.mean(theirs) - 0.01, (ours, theirs)
+
+
+def test_skops_loads_a_regressor_with_skmlps_own_types(tmp_path, data2):
+    sio = pytest.importorskip("skops.io")
+    X, Y = data2
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, Y)
+    path = tmp_path / "reg.skops"
+    sio.dump(reg, path)
+    assert set(sio.get_untrusted_types(file=path)) == {
+        "skmlp._regressor.MLPRegressor", "skmlp._training.Trainer", "skmlp._training.History",
+        "skmlp._core.network.ParameterLayout", "skmlp._core.optimizers.Adam"}
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    loaded.partial_fit(X, Y)  # and it trains on
+    assert loaded.n_iter_ == reg.n_iter_ + 1
+
+
+def test_loss_curve_display_shows_training_and_validation_loss(data):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skmlp.plotting import LossCurveDisplay
+
+    X, y = data
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=6, early_stopping=True,
+                       random_state=0).fit(X, y)
+    display = LossCurveDisplay.from_estimator(reg)
+    curves = [line.get_ydata() for line in display.ax_.get_lines()]
+    np.testing.assert_allclose(curves[0], reg.loss_curve_)
+    np.testing.assert_allclose(curves[1], reg.validation_loss_curve_)
