@@ -2,7 +2,7 @@
 
 Directives
 ----------
-``.. skmlp-table:: activations | losses | schedules``
+``.. skmlp-table:: activations | losses | outputs | schedules``
     A table generated at build time from the core's own tables
     (:data:`skmlp._core.activations.ACTIVATIONS`,
     :data:`skmlp._core.losses.LOSSES`,
@@ -201,7 +201,7 @@ def _func_ref(target):
 
 
 class SkmlpTable(Directive):
-    """``.. skmlp-table:: activations`` (or ``losses``, ``schedules``)."""
+    """``.. skmlp-table:: activations`` (or ``losses``, ``outputs``, ``schedules``)."""
 
     required_arguments = 1
     has_content = False
@@ -221,11 +221,25 @@ class SkmlpTable(Directive):
             widths = [2, 5, 4]
         elif which == "losses":
             table, _ = core_table("losses")
-            header = ["loss", "per-sample cost", "output delta"]
+            from skmlp._core.outputs import OUTPUTS
+
+            header = ["loss", "per-sample cost", "output layers it pairs with"]
             rows = [[_literal(f"'{name}'"), self._formula("losses", name),
-                     _func_ref(f"{loss.output_delta.__module__}.{loss.output_delta.__name__}")]
-                    for name, loss in table.items()]
+                     ", ".join(f"'{out}'" for out, entry in OUTPUTS.items()
+                               if name in entry.losses)]
+                    for name in table]
             widths = [2, 5, 4]
+        elif which == "outputs":
+            from skmlp._core.outputs import OUTPUTS
+
+            header = ["output", "f(z)", "loss", "output delta"]
+            rows = [[_literal(f"'{out}'"), self._formula("activations", out),
+                     _literal(f"'{loss}'"),
+                     _Wrap(_literal(pairing.formula),
+                           nodes.Text(" (canonical pair)" if pairing.canonical
+                                      else " (through the derivative)"))]
+                    for out, entry in OUTPUTS.items() for loss, pairing in entry.losses.items()]
+            widths = [2, 4, 2, 5]
         elif which == "schedules":
             from skmlp._core.optimizers import LEARNING_RATE_SCHEDULES
 
@@ -235,7 +249,7 @@ class SkmlpTable(Directive):
             widths = [2, 7]
         else:
             raise self.error(f"skmlp-table: unknown table {which!r}; expected "
-                             "'activations', 'losses' or 'schedules'.")
+                             "'activations', 'losses', 'outputs' or 'schedules'.")
         return [_table(header, rows, widths)]
 
     def _formula(self, which, name):
