@@ -40,7 +40,7 @@ def _choices(names):
 
 #: Parameter descriptions shared by the MLP family, by name.
 _PARAMETERS = {
-    'hidden_layer_sizes': f"""    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+    'hidden_layer_sizes': """    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
 
 """,
@@ -50,19 +50,19 @@ _PARAMETERS = {
 {_ACTIVATION_LIST}
 
 """,
-    'solver': f"""    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+    'solver': """    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The optimizer: full-batch L-BFGS (``scipy.optimize.minimize`` on
         skmlp's own loss and gradient), mini-batch stochastic gradient descent
         with (Nesterov) momentum, or Adam. ``partial_fit`` is not available
         with 'lbfgs'.
 
 """,
-    'alpha': f"""    alpha : float, default=0.0001
+    'alpha': """    alpha : float, default=0.0001
         Strength of the L2 penalty ``alpha / (2 n) * sum ||W||^2``, ``n`` the
         number of samples (or sum of sample weights) in the mini-batch.
 
 """,
-    'batch_size': f"""    batch_size : int or 'auto', default='auto'
+    'batch_size': """    batch_size : int or 'auto', default='auto'
         Mini-batch size; 'auto' means ``min(200, n_samples)``.
 
 """,
@@ -72,31 +72,31 @@ _PARAMETERS = {
 {_SCHEDULE_LIST}
 
 """,
-    'learning_rate_init': f"""    learning_rate_init : float, default=0.001
+    'learning_rate_init': """    learning_rate_init : float, default=0.001
         Initial step size. A new value set with ``set_params`` between
         :meth:`partial_fit` calls takes effect on the next call.
 
 """,
-    'power_t': f"""    power_t : float, default=0.5
+    'power_t': """    power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
 """,
-    'max_iter': f"""    max_iter : int, default=200
+    'max_iter': """    max_iter : int, default=200
         Maximum number of epochs (passes over the data) of :meth:`fit`; for
         'lbfgs', the maximum number of L-BFGS iterations.
 
 """,
-    'shuffle': f"""    shuffle : bool, default=True
+    'shuffle': """    shuffle : bool, default=True
         Whether to shuffle the samples at every epoch.
 
 """,
-    'random_state': f"""    random_state : int, RandomState instance or None, default=None
+    'random_state': """    random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, the shuffling, the early-stopping
         validation split and the dropout masks. An int gives identical
         results across calls and processes.
 
 """,
-    'tol': f"""    tol : float, default=1e-4
+    'tol': """    tol : float, default=1e-4
         Tolerance of the stopping rule: training stops when the loss has not
         improved by at least ``tol`` for more than ``n_iter_no_change``
         consecutive epochs (with 'adaptive', the learning rate is divided by
@@ -105,54 +105,54 @@ _PARAMETERS = {
         :func:`scipy.optimize.minimize`).
 
 """,
-    'verbose': f"""    verbose : bool, default=False
+    'verbose': """    verbose : bool, default=False
         Print one line per epoch: epoch, loss, validation score (with early
         stopping) and elapsed time. With scikit-learn >= 1.9, callbacks such
         as ``sklearn.callback.ProgressBar`` and ``ScoringMonitor`` can be set
         with ``set_callbacks``; each epoch (or L-BFGS iteration) is a task.
 
 """,
-    'warm_start': f"""    warm_start : bool, default=False
+    'warm_start': """    warm_start : bool, default=False
         Reuse the weights of the previous fit as the starting point. A
         warm-started :meth:`fit` trains for up to ``max_iter`` more epochs with
         a fresh stopping rule (scikit-learn's stops after one epoch because
         the old best loss carries over).
 
 """,
-    'momentum': f"""    momentum : float, default=0.9
+    'momentum': """    momentum : float, default=0.9
         Momentum of the 'sgd' solver, in [0, 1].
 
 """,
-    'nesterovs_momentum': f"""    nesterovs_momentum : bool, default=True
+    'nesterovs_momentum': """    nesterovs_momentum : bool, default=True
         Whether 'sgd' uses Nesterov's momentum.
 
 """,
-    'validation_fraction': f"""    validation_fraction : float, default=0.1
+    'validation_fraction': """    validation_fraction : float, default=0.1
         Share of the training data held out for early stopping, in (0, 1).
 
 """,
-    'beta_1': f"""    beta_1 : float, default=0.9
+    'beta_1': """    beta_1 : float, default=0.9
         Decay of Adam's first-moment estimate, in [0, 1).
 
 """,
-    'beta_2': f"""    beta_2 : float, default=0.999
+    'beta_2': """    beta_2 : float, default=0.999
         Decay of Adam's second-moment estimate, in [0, 1).
 
 """,
-    'epsilon': f"""    epsilon : float, default=1e-8
+    'epsilon': """    epsilon : float, default=1e-8
         Adam's numerical-stability constant.
 
 """,
-    'n_iter_no_change': f"""    n_iter_no_change : int, default=10
+    'n_iter_no_change': """    n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` that the stopping rule
         tolerates.
 
 """,
-    'max_fun': f"""    max_fun : int, default=15000
+    'max_fun': """    max_fun : int, default=15000
         Maximum number of loss-and-gradient evaluations of 'lbfgs'.
 
 """,
-    'dropout': f"""    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+    'dropout': """    dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of dropping each hidden unit during training (inverted
         dropout: kept units are scaled by ``1 / (1 - p)``), for all hidden
         layers or one value per hidden layer. Masks are drawn from
@@ -165,57 +165,57 @@ _PARAMETERS = {
 
 #: Fitted attributes shared by the MLP family, by name.
 _ATTRIBUTES = {
-    'coefs_': f"""    coefs_ : list of ndarray of shape (n_in, n_out)
+    'coefs_': """    coefs_ : list of ndarray of shape (n_in, n_out)
         ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``.
 
 """,
-    'intercepts_': f"""    intercepts_ : list of ndarray of shape (n_out,)
+    'intercepts_': """    intercepts_ : list of ndarray of shape (n_out,)
         ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
 
 """,
-    'n_features_in_': f"""    n_features_in_ : int
+    'n_features_in_': """    n_features_in_ : int
         Number of features seen during fit.
 
 """,
-    'feature_names_in_': f"""    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    'feature_names_in_': """    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 
 """,
-    'n_iter_': f"""    n_iter_ : int
+    'n_iter_': """    n_iter_ : int
         Epochs (or L-BFGS iterations) run by the last :meth:`fit`, plus one
         per :meth:`partial_fit` step since.
 
 """,
-    't_': f"""    t_ : int
+    't_': """    t_ : int
         Number of training samples seen by the stochastic optimizers, over
         all calls; an 'lbfgs' fit adds none (so it is 0 after a fresh
         'lbfgs' fit, and unchanged by a warm-started one).
 
 """,
-    'loss_': f"""    loss_ : float
+    'loss_': """    loss_ : float
         The latest loss: of the last epoch of :meth:`fit`, or of the last
         :meth:`partial_fit` step (NaN if the first fit stopped before a whole
         epoch).
 
 """,
-    'best_loss_': f"""    best_loss_ : float or None
+    'best_loss_': """    best_loss_ : float or None
         The lowest loss since the stopping rule was last reset by
         :meth:`fit`: epoch losses of that fit, then the mini-batch losses of
         the :meth:`partial_fit` steps since (which are noisier than epoch
         losses). None with ``early_stopping=True`` and 'sgd' or 'adam'.
 
 """,
-    'best_validation_score_': f"""    best_validation_score_ : float or None
+    'best_validation_score_': """    best_validation_score_ : float or None
         The best entry of ``validation_scores_`` (early stopping only).
 
 """,
-    'loss_curve_': f"""    loss_curve_ : list of float
+    'loss_curve_': """    loss_curve_ : list of float
         Loss of each epoch of :meth:`fit` (mean of the mini-batch losses).
         :meth:`partial_fit` does not append to it, so that endless streams
         of calls run in constant memory; read ``loss_`` after each call.
 
 """,
-    'n_layers_': f"""    n_layers_ : int
+    'n_layers_': """    n_layers_ : int
         Number of layers, input and output included.
 
 """,
@@ -231,14 +231,14 @@ _CLASSIFIER_PARAMETERS = {
         classic network of sigmoid outputs and the quadratic cost.
 
 """,
-    "class_weight": f"""    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes in the loss, ``{{class_label: weight}}``;
+    "class_weight": """    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, ``{class_label: weight}``;
         'balanced' uses ``n_samples / (n_classes * np.bincount(y))``. They
         multiply ``sample_weight``. Not for multilabel targets; 'balanced' is
         not available in :meth:`partial_fit`.
 
 """,
-    "early_stopping": f"""    early_stopping : bool, default=False
+    "early_stopping": """    early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data and
         stop when the validation accuracy has not improved by at least ``tol``
         for more than ``n_iter_no_change`` epochs; the weights of the best validation
@@ -259,24 +259,24 @@ _CLASSIFIER_PARAMETERS["output_activation"] = """    output_activation : {'auto'
 """
 
 _CLASSIFIER_ATTRIBUTES = {
-    "classes_": f"""    classes_ : ndarray of shape (n_classes,)
+    "classes_": """    classes_ : ndarray of shape (n_classes,)
         Class labels (for multilabel targets, ``arange(n_labels)``).
 
 """,
-    "validation_scores_": f"""    validation_scores_ : list of float or None
+    "validation_scores_": """    validation_scores_ : list of float or None
         Validation accuracy after each epoch (early stopping only).
 
 """,
-    "validation_loss_curve_": f"""    validation_loss_curve_ : list of float or None
+    "validation_loss_curve_": """    validation_loss_curve_ : list of float or None
         Validation log-loss after each epoch (early stopping only).
 
 """,
-    "n_outputs_": f"""    n_outputs_ : int
+    "n_outputs_": """    n_outputs_ : int
         Number of output units: 1 for binary targets, else one per class or
         label.
 
 """,
-    "out_activation_": f"""    out_activation_ : str
+    "out_activation_": """    out_activation_ : str
         'softmax' for multiclass targets, 'logistic' for binary and multilabel
         ones (and for multiclass ones with ``output_activation='logistic'``).
 
@@ -295,7 +295,7 @@ _REGRESSOR_PARAMETERS = {
         ``loss_`` is; see the :ref:`regression guide <regression>`.
 
 """,
-    "early_stopping": f"""    early_stopping : bool, default=False
+    "early_stopping": """    early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         the validation R^2 has not improved by at least ``tol`` for more than
         ``n_iter_no_change`` epochs; the weights of the best validation epoch
