@@ -59,13 +59,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
 ACCEPTED_SPARSE = ["csr", "csc"]
 FLOAT_DTYPES = (np.float64, np.float32)
 
-#: The fitted attributes every MLP publishes (subclasses add their own).
-_PUBLISHED = ("n_features_in_", "feature_names_in_", "coefs_", "intercepts_", "n_iter_", "t_",
-              "loss_curve_", "loss_", "best_loss_", "validation_scores_",
-              "validation_loss_curve_", "best_validation_score_", "n_layers_", "n_outputs_",
-              "out_activation_", "_trainer")
-
-
 @dataclass
 class Targets:
     """What a subclass makes of ``y``: see :meth:`BaseMLP._encode_targets`.
@@ -191,11 +184,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     def _train(self, plan, hooks):
         """Run the solver on ``plan.trainer``; returns (warning category or None, message)."""
         trainer = plan.trainer
+        stochastic = SOLVERS[self.solver].stochastic
         try:
-            if self.solver == "lbfgs":
-                converged, message = self._fit_lbfgs(plan, hooks)
-            else:
+            if stochastic:
                 converged, message = self._fit_stochastic(plan, hooks)
+            else:
+                converged, message = self._fit_lbfgs(plan, hooks)
         except TrainingDiverged as reason:
             restored = getattr(reason, "restored_epoch", trainer.history.n_iter)
             kept = self._best_validation_weights(trainer) or (
@@ -207,11 +201,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 f"(now {self.learning_rate_init}).")
         except TrainingInterrupted:
             kept = (self._best_validation_weights(trainer)
-                    or ("the weights of the last completed iteration" if self.solver == "lbfgs"
-                        else "the weights of the last completed mini-batch"))
+                    or ("the weights of the last completed mini-batch" if stochastic
+                        else "the weights of the last completed iteration"))
             return TrainingInterruptedWarning, (
                 f"Training interrupted (KeyboardInterrupt) after {trainer.history.n_iter} "
-                f"whole {'iterations' if self.solver == 'lbfgs' else 'epochs'}; the model "
+                f"whole {'epochs' if stochastic else 'iterations'}; the model "
                 f"keeps {kept} and can be used or trained further.")
         return (None if converged else ConvergenceWarning), message
 
@@ -315,10 +309,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         targets = self._encode_targets(y, sample_weight, dtype, partial=partial,
                                        classes=classes, continuing=continuing)
         _check_weight_sum(targets.sample_weight)
-        layer_units = (X.shape[1], *self._hidden_sizes(), targets.Y.shape[1])
-        objective = dict(hidden_activation=self.activation,
-                         output_activation=targets.out_activation, loss=self.loss,
-                         alpha=self.alpha)
+        layer_units, objective = self._network(X.shape[1], targets)
         rng = None if (partial and continuing) else self._rng()
         if continuing:
             trainer = self._forked_trainer(layer_units)
@@ -497,6 +488,22 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
         return [int(s) for s in sizes]
 
+    def _network(self, n_features, targets):
+        """The layer sizes and the objective the parameters and ``targets`` ask for.
+
+        Returns
+        -------
+        layer_units : tuple of int
+            ``(n_features, n_hidden_1, ..., n_outputs)``.
+        objective : dict
+            Keyword arguments of :func:`~skmlp._core.objective.loss_and_gradient`.
+        """
+        layer_units = (n_features, *self._hidden_sizes(), targets.Y.shape[1])
+        objective = dict(hidden_activation=self.activation,
+                         output_activation=targets.out_activation, loss=self.loss,
+                         alpha=self.alpha)
+        return layer_units, objective
+
     def _dropout_rates(self):
         """One dropout probability per hidden layer."""
         n_hidden = len(self._hidden_sizes())
@@ -537,14 +544,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X)
         targets = self._encode_targets(y, sample_weight, np.float64, partial=False,
                                         classes=None, continuing=fitted)
-        objective = dict(hidden_activation=self.activation,
-                         output_activation=targets.out_activation, loss=self.loss,
-                         alpha=self.alpha)
+        layer_units, objective = self._network(X.shape[1], targets)
         if fitted:
             layout = self._trainer.layout
             params = layout.pack(self.coefs_, self.intercepts_, np.float64)
         else:
-            layer_units = (X.shape[1], *self._hidden_sizes(), targets.Y.shape[1])
             trainer = Trainer.initialize(layer_units, self._rng(), np.float64, objective)
             layout, params = trainer.layout, trainer.params
         return params.copy(), layout, X, targets.Y, targets.sample_weight, objective

@@ -13,6 +13,7 @@ import math
 import signal
 import threading
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -170,10 +171,9 @@ class History:
 
     def copy(self):
         """An independent copy (the lists copied)."""
-        return History(list(self.loss_curve), self.last_loss, self.best_loss,
-                       self.no_improvement_count, self.n_iter, self.t,
-                       list(self.validation_scores), list(self.validation_loss_curve),
-                       self.best_validation_score)
+        return dataclasses.replace(self, loss_curve=list(self.loss_curve),
+                                   validation_scores=list(self.validation_scores),
+                                   validation_loss_curve=list(self.validation_loss_curve))
 
     def reset_stopping_rule(self):
         """Forget the best loss, so a new ``fit`` trains for ``max_iter`` again."""
