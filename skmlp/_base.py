@@ -37,7 +37,13 @@ from ._core.activations import HIDDEN_ACTIVATIONS
 from ._core.network import NonFiniteLayerInput, forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES, SOLVERS
 from ._lbfgs import fit_lbfgs
-from ._targets import check_sample_weight, ravel_column
+from ._targets import (
+    check_finite_cast,
+    check_fitted_weights,
+    check_sample_weight,
+    ravel_column,
+    weights_in_dtype,
+)
 from ._training import (
     Trainer,
     TrainingDiverged,
@@ -57,6 +63,10 @@ except ImportError:  # pragma: no cover - older scikit-learn
         """Placeholder: this scikit-learn has no callback API."""
 
 ACCEPTED_SPARSE = ["csr", "csc"]
+#: scikit-learn's words for a fit that produced no usable weights, so that code
+#: matching them keeps working.
+NON_FINITE_MESSAGE = ("Solver produced non-finite parameter weights. The input data may "
+                      "contain large values and need to be preprocessed.")
 FLOAT_DTYPES = (np.float64, np.float32)
 
 @dataclass
@@ -112,22 +122,6 @@ def _random_state_kept_on_failure(random_state):
         raise
 
 
-def _check_weight_sum(sample_weight):
-    """The combined weights must form a weighted mean: a finite, positive sum."""
-    if sample_weight is None:
-        return
-    if not np.any(sample_weight):
-        raise ValueError("The sample weights times the class weights are all zero: at least "
-                         "one sample must have a positive weight.")
-    with np.errstate(over="ignore"):
-        total = np.sum(sample_weight)
-    if not np.isfinite(total):
-        raise ValueError(
-            f"The sample weights (times any class weights) sum to inf in "
-            f"{sample_weight.dtype}: the largest is {float(np.max(sample_weight)):.3g}. "
-            "Only their ratios matter; divide them by a common factor.")
-
-
 class BaseMLP(CallbackSupportMixin, BaseEstimator):
     """Base of the MLP family. Do not use directly.
 
@@ -154,7 +148,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -191,7 +185,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             else:
                 converged, message = self._fit_lbfgs(plan, hooks)
         except TrainingDiverged as reason:
-            restored = getattr(reason, "restored_epoch", trainer.history.n_iter)
+            self._check_kept_after_divergence(plan, reason)
+            restored = reason.restored_epoch
             kept = self._best_validation_weights(trainer) or (
                 f"the weights it had before epoch {restored + 1}, the epoch with the lowest "
                 "training loss")
@@ -208,6 +203,20 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 f"whole {'epochs' if stochastic else 'iterations'}; the model "
                 f"keeps {kept} and can be used or trained further.")
         return (None if converged else ConvergenceWarning), message
+
+    def _check_kept_after_divergence(self, plan, reason):
+        """Raise scikit-learn's ``ValueError`` unless a diverged fit kept a
+        usable model: one that reached a finite loss and whose weights give
+        finite outputs on the training data."""
+        usable = reason.reached_finite_loss and plan.trainer.output_is_finite(plan.X)
+        if not usable:
+            detail = ("no epoch or iteration reached a finite loss" if not
+                      reason.reached_finite_loss else "the weights kept give non-finite "
+                      "outputs on the training data")
+            advice = (f"try a smaller learning_rate_init (now {self.learning_rate_init}) or "
+                      "scale the data" if SOLVERS[self.solver].stochastic else "scale the data")
+            raise ValueError(f"{NON_FINITE_MESSAGE} ({reason}; {detail}; {advice}.) The model "
+                             "was left as it was.") from None
 
     def _best_validation_weights(self, trainer):
         """With early stopping, which weights a stopped fit keeps (else None)."""
@@ -264,19 +273,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         with _random_state_kept_on_failure(self.random_state):
             plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
             trainer, targets = plan.trainer, plan.targets
-            before = trainer.checkpoint() if plan.first_call else None
             try:
                 loss = trainer.step(plan.X, targets.Y, targets.sample_weight)
                 if not trainer.is_healthy():
                     raise TrainingDiverged("the weights became non-finite or too large")
             except TrainingDiverged as reason:
-                warnings.warn(f"partial_fit diverged: {reason}. The step was undone; try a "
-                              f"smaller learning_rate_init (now {self.learning_rate_init}).",
-                              DivergenceWarning)
-                if before is not None:  # a first call: the initial weights, n_iter_ = 0
-                    trainer.rollback(before)
-                    self._publish(plan)
-                return self
+                # The step is on new state: raising leaves the model as it was.
+                raise ValueError(f"{NON_FINITE_MESSAGE} (partial_fit: {reason}; try a "
+                                 f"smaller learning_rate_init, now {self.learning_rate_init}, "
+                                 "or scale the data.) The model was left as it was.") from None
             history = trainer.history
             history.n_iter += 1
             history.t += plan.X.shape[0]
@@ -304,11 +309,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         dropout = self._dropout_rates()
         X, y, inputs = self._validate_input(X, y, reset=not continuing)
         dtype = self._trainer.params.dtype if continuing else X.dtype
-        X = X.astype(dtype, copy=False)
+        if X.dtype != dtype:  # float64 data for a float32 model: values may overflow
+            with np.errstate(over="ignore"):
+                given, X = X, X.astype(dtype)
+            check_finite_cast(X, given, "X")
         sample_weight = check_sample_weight(sample_weight, X)
         targets = self._encode_targets(y, sample_weight, dtype, partial=partial,
                                        classes=classes, continuing=continuing)
-        _check_weight_sum(targets.sample_weight)
+        targets.sample_weight = weights_in_dtype(targets.sample_weight, dtype)
         layer_units, objective = self._network(X.shape[1], targets)
         rng = None if (partial and continuing) else self._rng()
         if continuing:
@@ -371,30 +379,41 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return trainer.fork(self.coefs_, self.intercepts_)
 
     def _split_validation(self, X, targets, rng):
-        """Hold out ``validation_fraction`` of the rows (stratified by class when the
-        targets say so), after checking that both parts are large enough."""
+        """Hold out ``validation_fraction`` of the rows for early stopping.
+
+        The split is stratified by class when every class can have a row in
+        both parts (two rows or more per class, and at least as many rows
+        in each part as there are classes); otherwise it is a plain random
+        split, as scikit-learn's is for multiclass targets. Like
+        scikit-learn, a validation set of fewer than 2 rows is refused; so
+        is one whose sample weights are all zero (its score is undefined).
+        """
         n_samples = X.shape[0]
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        n_classes = 0 if targets.stratify is None else len(np.unique(targets.stratify))
-        needed = max(2, n_classes)
-        if n_val < needed or n_samples - n_val < max(1, n_classes):
-            per_class = f" (one per class: {n_classes} classes)" if n_classes > 2 else ""
+        n_val = math.ceil(self.validation_fraction * n_samples)  # train_test_split's count
+        if n_val < 2 or n_samples - n_val < 1:
             raise ValueError(
-                f"The validation set is too small: validation_fraction="
-                f"{self.validation_fraction} of {n_samples} samples holds {n_val}, and early "
-                f"stopping needs at least {needed}{per_class} in it and in the training part. "
-                "Increase validation_fraction, pass more samples, or set "
-                "early_stopping=False.")
-        try:
-            train, val = train_test_split(
-                np.arange(n_samples), test_size=self.validation_fraction,
-                stratify=targets.stratify,
-                random_state=int(rng.integers(np.iinfo(np.int32).max)))
-        except ValueError as error:  # e.g. a class too rare to stratify
-            raise ValueError(f"Early stopping cannot hold out a stratified validation set "
-                             f"with validation_fraction={self.validation_fraction}: "
-                             f"{error}") from None
+                f"The validation set is too small. Increase 'validation_fraction' or the "
+                f"size of your dataset: validation_fraction={self.validation_fraction} of "
+                f"{n_samples} samples holds {n_val}, and early stopping needs at least 2 in "
+                "it and 1 in the training part (or set early_stopping=False).")
+        stratify = targets.stratify
+        if stratify is not None:
+            _, counts = np.unique(stratify, return_counts=True)
+            if counts.min() < 2 or min(n_val, n_samples - n_val) < len(counts):
+                stratify = None
+        train, val = train_test_split(
+            np.arange(n_samples), test_size=self.validation_fraction, stratify=stratify,
+            random_state=int(rng.integers(np.iinfo(np.int32).max)))
         w = targets.sample_weight
+        if w is not None:
+            for part, rows in (("validation", val), ("training", train)):
+                if not np.any(w[rows]):
+                    raise ValueError(
+                        f"Every row of the early-stopping {part} set ({len(rows)} rows, "
+                        f"validation_fraction={self.validation_fraction}) has sample weight "
+                        "(times class weight) zero, so it cannot be scored or trained on. "
+                        "Change random_state or validation_fraction, give more rows a "
+                        "positive weight, or set early_stopping=False.")
         return train, X[val], targets.Y[val], None if w is None else w[val]
 
     # ------------------------------------------------------------- publish
@@ -404,7 +423,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         history = trainer.history
         early = self._early_stopping_applies()
         return {
-            "coefs_": trainer.coefs, "intercepts_": trainer.intercepts,
+            # Lists of their own (of the trainer's views): a layer popped from
+            # coefs_ is then seen, not silently restored from the trainer.
+            "coefs_": list(trainer.coefs), "intercepts_": list(trainer.intercepts),
             "n_iter_": history.n_iter, "t_": history.t,
             "loss_curve_": history.loss_curve, "loss_": history.last_loss,
             "best_loss_": None if early else history.best_loss,
@@ -437,6 +458,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         # scanned with scikit-learn's check only when that check fires.
         X = validate_data(self, X, accept_sparse=ACCEPTED_SPARSE, dtype=FLOAT_DTYPES,
                           reset=False, ensure_all_finite=False)
+        check_fitted_weights(self.coefs_, self.intercepts_, self.n_features_in_,
+                             self.n_outputs_, self.n_layers_)
         check_input = not sp.issparse(X) and bool(np.all(self.coefs_[0]))
         if not check_input:
             assert_all_finite(X, input_name="X")

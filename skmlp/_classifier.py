@@ -13,7 +13,7 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._base import BaseMLP, Targets
 from ._core.outputs import log_output
@@ -178,7 +178,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     "classes must be passed on the first call to partial_fit "
                     "(all labels the model will ever see, e.g. classes=np.unique(y)).")
             binarizer = fit_label_binarizer(y, classes if partial else None)
-        weights = with_class_weight(self.class_weight, binarizer, sample_weight, y, dtype)
+        weights = with_class_weight(self.class_weight, binarizer, sample_weight, y, np.float64)
         multilabel = binarizer.y_type_ == "multilabel-indicator"
         return Targets(
             Y=binarizer.transform(y).astype(dtype, copy=False), sample_weight=weights,
@@ -203,11 +203,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         pair = output_loss(targets.out_activation, "log_loss")
         one_of_k = targets.stratify is not None and Y_val.shape[1] > 1  # multiclass
+        one_class = len(targets.attributes["classes_"]) == 1
         sample_scale, _ = sample_scale_and_norm(X_val.shape[0], w_val, Y_val.dtype)
 
         def score(trainer):
             A = trainer.outputs(X_val)
-            if one_of_k:  # the largest output is the prediction
+            if one_class:  # the prediction is that class, whatever the output
+                correct = np.ones(len(A), dtype=bool)
+            elif one_of_k:  # the largest output is the prediction
                 correct = A.argmax(axis=1) == Y_val.argmax(axis=1)
             else:
                 correct = np.all((A > 0.5) == (Y_val > 0.5), axis=1)
@@ -231,13 +234,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Probability of each class, in the order of ``classes_``; for
             multilabel targets, the probability of each label. With
             ``output_activation='logistic'`` on multiclass targets, the
-            sigmoid outputs normalised to sum to one.
+            sigmoid outputs normalised to sum to one. A model fitted on one
+            class answers one column of 1.0.
         """
+        check_is_fitted(self)
+        if self._one_class():
+            return self._one_class_output(X, 1.0)
+        if self._sigmoid_multiclass():
+            return np.exp(self._sigmoid_multiclass_log_proba(X))
         proba = self._output(X)
         if self._is_binary():
             proba = np.hstack([1 - proba, proba])
-        elif self._sigmoid_multiclass():
-            proba /= proba.sum(axis=1, keepdims=True)
         # Mathematically every probability lies strictly between 0 and 1; keep
         # rounding (underflow to 0, or 1 - 1e-17 == 1) from saying otherwise.
         # The change is below 1e-16, and log(proba) stays finite.
@@ -247,11 +254,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates.
 
-        Computed from the output pre-activations directly (a log-softmax for
-        softmax outputs, ``log sigmoid`` of each output for logistic ones), so
-        it is finite even where a probability underflows to 0 or rounds to 1;
-        it may then still separate classes that :meth:`predict_proba` shows
-        tied at 1.0.
+        ``log(predict_proba(X))``, as in scikit-learn; finite everywhere,
+        since :meth:`predict_proba` keeps every probability within
+        ``[tiny, 1 - epsneg]`` of its dtype.
 
         Parameters
         ----------
@@ -263,13 +268,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class, in the order of ``classes_``.
         """
+        return np.log(self.predict_proba(X))
+
+    def _sigmoid_multiclass_log_proba(self, X):
+        """Normalised log-sigmoids of ``output_activation='logistic'`` on
+        multiclass targets: ``log(a_k / sum_j a_j)`` from the pre-activations,
+        so that no row becomes 0 / 0 where every sigmoid underflows."""
+        log_A = log_output("logistic", self._output(X, output_activation="identity"))
+        log_A -= logsumexp(log_A, axis=1, keepdims=True)
+        finfo = np.finfo(log_A.dtype)
+        return np.clip(log_A, np.log(finfo.tiny), np.log1p(-finfo.epsneg), out=log_A)
+
+    def _one_class_output(self, X, value):
+        """``value`` in one column per row of ``X``: the answer of a
+        one-class model (after checking ``X`` as every prediction does)."""
         Z = self._output(X, output_activation="identity")
-        if self._is_binary():
-            return np.hstack([log_output("logistic", -Z), log_output("logistic", Z)])
-        log_proba = log_output(self.out_activation_, Z)
-        if self._sigmoid_multiclass():  # normalised: minus the log of the row sum
-            log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
-        return log_proba
+        return np.full((Z.shape[0], 1), value, dtype=Z.dtype)
 
     def predict(self, X):
         """Predict class labels.
@@ -285,6 +299,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Predicted classes, the argmax of :meth:`predict_proba`; for
             multilabel targets an indicator matrix (probability > 0.5).
         """
+        check_is_fitted(self)
+        if self._one_class() or self._sigmoid_multiclass():
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         proba = self._output(X)  # unclipped: thresholds and argmax need no clipping
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return (proba > 0.5).astype(int)
@@ -305,8 +322,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             True labels for ``X``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights; checked like those of ``fit`` (finite,
-            non-negative, one per row).
+            Sample weights: finite, one per row (negative weights are
+            passed on to the metric, as in scikit-learn).
 
         Returns
         -------
@@ -315,9 +332,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         if sample_weight is not None:
             # Checked here so that every supported scikit-learn rejects NaN,
-            # inf, negative or misshapen weights (accuracy_score checks them
-            # only from 1.8 on).
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            # inf or misshapen weights (accuracy_score checks them only from
+            # 1.8 on).
+            sample_weight = _check_sample_weight(sample_weight, X)
         return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
@@ -326,7 +343,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return tags
 
     def _is_binary(self):
-        return self._label_binarizer.y_type_ == "binary"
+        return self._label_binarizer.y_type_ == "binary" and len(self.classes_) == 2
+
+    def _one_class(self):
+        return len(self.classes_) == 1
 
     def _sigmoid_multiclass(self):
         return self._label_binarizer.y_type_ == "multiclass" and self.out_activation_ == "logistic"

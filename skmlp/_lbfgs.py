@@ -15,12 +15,13 @@ imports NumPy, SciPy and the core only; the estimator turns the returned flag
 into a ``ConvergenceWarning``.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
 
-from ._training import InterruptGuard, TrainingInterrupted
+from ._training import InterruptGuard, TrainingDiverged, TrainingInterrupted
 
 # ``OptimizeResult.status`` of L-BFGS-B: 0 converged (gradient or relative
 # reduction test), 1 ``maxiter`` or ``maxfun`` reached, 2 stopped abnormally
@@ -71,8 +72,11 @@ def _flat_objective(trainer, X, Y, sample_weight):
     """
     def fun(x):
         trainer.params[...] = x
-        loss, grad = trainer.loss_and_gradient(X, Y, sample_weight)
-        return float(loss), grad.astype(np.float64)
+        # Overflow gives an infinite loss, which the line search backs away
+        # from; a start that is not finite is reported by fit_lbfgs.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, grad = trainer.loss_and_gradient(X, Y, sample_weight)
+            return float(loss), grad.astype(np.float64)
 
     return fun
 
@@ -145,6 +149,9 @@ def fit_lbfgs(trainer, X, Y, sample_weight=None, *, max_iter, max_fun, tol,
 
     Raises
     ------
+    TrainingDiverged
+        The final loss or outputs are not finite (inputs or targets too large
+        for the dtype, say); ``reached_finite_loss`` is False.
     TrainingInterrupted
         A first Ctrl-C (see :class:`~skmlp._training.InterruptGuard`):
         L-BFGS-B stopped at the end of the current iteration, whose iterate
@@ -176,6 +183,9 @@ def fit_lbfgs(trainer, X, Y, sample_weight=None, *, max_iter, max_fun, tol,
     trainer.params[...] = result.x
     if result.nit == 0:
         trainer.history.record(float(result.fun), tol)
+    if not (math.isfinite(result.fun) and trainer.is_healthy() and trainer.output_is_finite(X)):
+        raise TrainingDiverged(f"L-BFGS ended with the loss {result.fun} and weights that do "
+                               "not give finite outputs")
     if guard.requested:
         raise TrainingInterrupted
     return _outcome(result, max_iter, max_fun)
@@ -203,4 +213,6 @@ def _outcome(result, max_iter, max_fun):
         message += f" Increase max_iter (now {max_iter}) or scale the data."
     elif result.nfev > max_fun:
         message += f" Increase max_fun (now {max_fun}) or scale the data."
+    else:  # the line search failed: usually badly scaled inputs or targets
+        message += " Scale the data (for example with StandardScaler)."
     return LbfgsOutcome(False, message)

@@ -7,6 +7,7 @@ their shape, the output layer the loss asks for, and R^2.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
@@ -14,6 +15,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from ._base import BaseMLP, Targets
+from ._targets import check_finite_cast
 from ._core.objective import sample_scale_and_norm
 from ._core.outputs import OUTPUTS, output_loss
 from ._docstring import FIT_DOC, REGRESSOR_DOC, REGRESSOR_LOSSES, REGRESSOR_OUTPUTS
@@ -149,7 +151,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         -------
         targets : Targets
         """
-        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype, copy=False)
+        if sp.issparse(y):  # multi-output targets given as a sparse matrix
+            y = y.toarray()
+        with np.errstate(over="ignore"):  # values beyond dtype: refused just below
+            Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype, copy=False)
+        # Object targets holding None become NaN here, and values beyond the
+        # range of a float32 model become inf: both are refused, naming y.
+        check_finite_cast(Y, y, "y")
         if continuing and Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} target(s), but the fitted model has "
                              f"{self.n_outputs_}. Set warm_start=False (or call fit rather "
@@ -210,7 +218,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             True values for ``X``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights; checked like those of ``fit``.
+            Sample weights: finite, one per row (negative weights are
+            passed on to the metric, as in scikit-learn).
 
         Returns
         -------
@@ -219,7 +228,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             over targets).
         """
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            sample_weight = _check_sample_weight(sample_weight, X)
         return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):

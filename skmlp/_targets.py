@@ -1,4 +1,5 @@
-"""Targets and weights: what the estimator learns from ``y`` and checks in it.
+"""Targets, weights and checks: what the estimator learns from ``y`` and checks
+in its inputs and fitted weights.
 
 Part of the estimator layer (it uses scikit-learn's label and weight
 utilities); :class:`~skmlp.MLPClassifier` calls these functions and keeps no
@@ -6,9 +7,11 @@ label logic of its own. Nothing here touches the network.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
 _TARGET_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -35,8 +38,8 @@ def fit_label_binarizer(y, classes=None):
     Returns
     -------
     binarizer : sklearn.preprocessing.LabelBinarizer
-        Fitted; ``binarizer.y_type_`` is 'binary', 'multiclass' or
-        'multilabel-indicator'.
+        Fitted; ``binarizer.y_type_`` is 'binary' (also for a single class),
+        'multiclass' or 'multilabel-indicator'.
     """
     target_type = type_of_target(y, input_name="y")
     if target_type not in _TARGET_TYPES:
@@ -53,11 +56,8 @@ def fit_label_binarizer(y, classes=None):
                              f"{binarizer.classes_.tolist()}.")
     else:
         binarizer.fit(y)
-    if len(binarizer.classes_) < 2:
-        raise ValueError(
-            "MLPClassifier needs samples of at least 2 classes in the data, but the "
-            f"data contains only one class: {binarizer.classes_.tolist()[0]!r}."
-        )
+    # One class is accepted, as in scikit-learn: the network has one output
+    # and the estimator predicts that class (see MLPClassifier.predict_proba).
     return binarizer
 
 
@@ -97,15 +97,18 @@ def check_sample_weight(sample_weight, X):
     ----------
     sample_weight : array-like of shape (n_samples,) or None
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Validated data; the weights take its dtype.
+        Validated data.
 
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,) or None
+        In float64, whatever the dtype of ``X``: the estimator casts the
+        combined weights to the training dtype, rescaled if they would not
+        fit it (see :func:`weights_in_dtype`).
     """
     if sample_weight is None:
         return None
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                          ensure_non_negative=True)
     # scikit-learn >= 1.9 rejects all-zero weights itself; older releases let
     # them through, and the weighted mean would divide by zero.
@@ -153,8 +156,15 @@ def with_class_weight(class_weight, binarizer, sample_weight, y, dtype):
                          f"({unique_labels(y).tolist()}): at least one must be positive.")
     if sample_weight is None:
         return weights
-    with np.errstate(over="ignore"):  # an overflow is refused by the estimator's sum check
-        return sample_weight * weights
+    with np.errstate(over="ignore"):  # a product beyond float64: its ratios are lost
+        combined = sample_weight * weights
+    if not np.isfinite(combined).all():
+        raise ValueError(
+            f"The sample weights times the class weights overflow float64 (largest "
+            f"sample weight {float(np.max(sample_weight)):.3g}, class weight "
+            f"{float(np.max(weights)):.3g}). Only their ratios matter; divide them by a "
+            "common factor.")
+    return combined
 
 
 def _check_class_weight_values(class_weight):
@@ -167,3 +177,90 @@ def _check_class_weight_values(class_weight):
         if not ok:
             raise ValueError(f"class_weight must map classes to finite, non-negative numbers; "
                              f"class {label!r} has {weight!r}.")
+
+
+def weights_in_dtype(sample_weight, dtype):
+    """The combined sample weights in the training dtype, rescaled if needed.
+
+    Only the ratios of the weights matter (the loss is a weighted mean), so
+    weights whose sum or largest value is beyond the range of ``dtype`` (or
+    so small that they underflow) are divided by their largest value first;
+    ordinary weights are only cast.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,) or None
+        Finite and non-negative, in float64.
+    dtype : dtype
+        The training dtype.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+    if sample_weight is None:
+        return None
+    if not np.any(sample_weight):
+        raise ValueError("The sample weights times the class weights are all zero: at least "
+                         "one sample must have a positive weight.")
+    finfo = np.finfo(dtype)
+    with np.errstate(over="ignore"):
+        total = np.sum(sample_weight)
+    largest = float(np.max(sample_weight))
+    if not (np.isfinite(total) and total <= finfo.max and largest >= finfo.tiny):
+        sample_weight = sample_weight / largest
+    return sample_weight.astype(dtype, copy=False)
+
+
+def check_finite_cast(cast, original, name):
+    """Refuse values that are not finite after the cast to the model's dtype.
+
+    Parameters
+    ----------
+    cast : {ndarray, sparse matrix}
+        The values in the training dtype.
+    original : {ndarray, sparse matrix}
+        The values as given (after scikit-learn's validation).
+    name : str
+        'X' or 'y', for the message.
+    """
+    values = cast.data if sp.issparse(cast) else cast
+    if np.isfinite(values).all():
+        return
+    given = original.data if sp.issparse(original) else np.asarray(original)
+    if given.dtype.kind == "f" and not np.isfinite(given).all():
+        assert_all_finite(given, input_name=name)  # raises, naming nan or inf
+    bad = given[~np.isfinite(values).reshape(given.shape)] if given.shape == values.shape else []
+    example = f" (for example {bad.flat[0]!r})" if len(bad) else ""
+    raise ValueError(
+        f"Input {name} holds values that are not finite in {cast.dtype}{example}: NaN, "
+        f"None, or numbers beyond the largest {cast.dtype} ({np.finfo(cast.dtype).max:.3g}). "
+        "Remove them, or scale the data.")
+
+def check_fitted_weights(coefs, intercepts, n_features, n_outputs, n_layers):
+    """Fitted weights (which users may edit) must chain from ``n_features``
+    inputs to ``n_outputs`` outputs in ``n_layers - 1`` layers.
+
+    A few shape comparisons and no pass over the weights, so that every
+    prediction can afford it.
+
+    Parameters
+    ----------
+    coefs : list of ndarray of shape (n_in, n_out)
+    intercepts : list of ndarray of shape (n_out,)
+    n_features, n_outputs, n_layers : int
+        ``n_features_in_``, ``n_outputs_`` and ``n_layers_`` of the model.
+    """
+    shapes = [np.shape(W) for W in coefs]
+    n_in = n_features
+    ok = len(coefs) == len(intercepts) == n_layers - 1
+    for W_shape, b in zip(shapes, intercepts) if ok else ():
+        ok = len(W_shape) == 2 and W_shape[0] == n_in and np.shape(b) == W_shape[1:]
+        if not ok:
+            break
+        n_in = W_shape[1]
+    if not (ok and n_in == n_outputs):
+        raise ValueError(
+            f"The fitted weights do not form a network from {n_features} inputs to "
+            f"{n_outputs} outputs in {n_layers - 1} layers: coefs_ has shapes {shapes} and "
+            f"intercepts_ {[np.shape(b) for b in intercepts]}. Restore them, or fit again.")

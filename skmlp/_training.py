@@ -10,9 +10,6 @@ this module plain arrays and plain callables (such as the validation scorer).
 
 import copy
 import math
-import signal
-import threading
-from contextlib import contextmanager
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -23,60 +20,10 @@ from ._core.init import glorot_uniform
 from ._core.network import ParameterLayout, forward
 from ._core.objective import Workspace, loss_and_gradient
 from ._core.optimizers import SOLVERS
+from ._training_stops import InterruptGuard, TrainingDiverged, TrainingInterrupted
 
-
-class TrainingDiverged(ArithmeticError):
-    """The loss or the parameters became non-finite.
-
-    Raised after the trainer was rolled back to its last finite state.
-    """
-
-
-class TrainingInterrupted(Exception):
-    """Ctrl-C (SIGINT) arrived; training stopped after a whole mini-batch."""
-
-
-class InterruptGuard:
-    """Defers Ctrl-C until the current mini-batch is done.
-
-    Inside :meth:`watch` (in the main thread), a first SIGINT only sets
-    :attr:`requested`; the training loop checks it between mini-batches. A
-    second SIGINT is handed to the handler that was in place before, which
-    for Python's default handler raises ``KeyboardInterrupt`` at once.
-
-    The process's disposition is respected: when SIGINT is ignored
-    (``SIG_IGN``, as in a background job), set to the operating system's
-    default (``SIG_DFL``) or handled outside Python, nothing is installed
-    and nothing is deferred. The previous handler is always restored.
-    """
-
-    def __init__(self):
-        self.requested = False
-
-    @contextmanager
-    def watch(self):
-        """Install the deferring SIGINT handler for the duration of the block."""
-        previous = (signal.getsignal(signal.SIGINT)
-                    if threading.current_thread() is threading.main_thread() else None)
-        if not callable(previous):  # SIG_IGN, SIG_DFL, None, or not the main thread
-            yield self
-            return
-
-        def handler(signum, frame):
-            if self.requested:  # the second Ctrl-C: what it did before
-                return previous(signum, frame)
-            self.requested = True
-
-        signal.signal(signal.SIGINT, handler)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-    def check(self):
-        """Raise :class:`TrainingInterrupted` if Ctrl-C was pressed."""
-        if self.requested:
-            raise TrainingInterrupted
+__all__ = ["History", "InterruptGuard", "Trainer", "TrainingDiverged", "TrainingInterrupted",
+           "configure_optimizer", "make_optimizer", "run_epoch", "run_epochs"]
 
 
 def make_optimizer(solver, n_params, dtype, /, **hyper):
@@ -300,7 +247,7 @@ class Trainer:
 
     def owns(self, coefs, intercepts):
         """Whether ``coefs``/``intercepts`` are this trainer's own views."""
-        return (len(coefs) == len(self.coefs)
+        return (len(coefs) == len(self.coefs) and len(intercepts) == len(self.intercepts)
                 and all(a is b for a, b in zip(coefs, self.coefs))
                 and all(a is b for a, b in zip(intercepts, self.intercepts)))
 
@@ -396,10 +343,12 @@ class Trainer:
                                  self.objective["output_activation"])
         return activations[-1]
 
-    def output_is_finite(self, X):
-        """Whether the network's output on ``X`` is finite (one forward pass)."""
+    def output_is_finite(self, X, chunk_size=4096):
+        """Whether the network's output on ``X`` is finite (one forward pass,
+        ``chunk_size`` rows at a time)."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return bool(np.isfinite(self.outputs(X)).all())
+            return all(bool(np.isfinite(self.outputs(X[start:start + chunk_size])).all())
+                       for start in range(0, X.shape[0], chunk_size))
 
     def snapshot(self):
         """A copy of the parameters (to restore the best epoch)."""
@@ -552,10 +501,8 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
                 except TrainingDiverged as divergence:
                     # The start of this epoch may already be doomed (finite but
                     # huge weights): go back to the best epoch seen instead.
-                    divergence.restored_epoch = (history.n_iter if lowest_loss_start is None
-                                                 else lowest_loss_start[1])
-                    trainer.rollback(epoch_start if lowest_loss_start is None
-                                     else lowest_loss_start[0])
+                    _diverged(trainer, divergence, epoch_start, lowest_loss_start,
+                              validation, tol)
                     raise
                 except TrainingInterrupted as interruption:
                     history.t += interruption.rows_done
@@ -580,11 +527,31 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
             # Every epoch's end state was checked by the next epoch's first
             # step, except the last one: check it on one mini-batch.
             if lowest_loss_start is not None and not trainer.output_is_finite(X[:batch_size]):
-                divergence = TrainingDiverged("the final weights give non-finite outputs")
-                divergence.restored_epoch = lowest_loss_start[1]
                 trainer.rollback(lowest_loss_start[0])
-                raise divergence
+                raise TrainingDiverged("the final weights give non-finite outputs",
+                                       reached_finite_loss=True,
+                                       restored_epoch=lowest_loss_start[1])
     finally:
         if best_params is not None:
             trainer.restore(best_params)
     return converged
+
+
+def _diverged(trainer, divergence, epoch_start, lowest_loss_start, validation, tol):
+    """Roll ``trainer`` back after ``divergence`` and say what was kept.
+
+    Back to the start of the epoch with the lowest training loss, or of the
+    failing epoch when no epoch of this call ended with a finite loss (then
+    ``divergence.reached_finite_loss`` stays False). With early stopping the
+    failing epoch is recorded with a NaN loss and validation score, as
+    scikit-learn records it; the best validation epoch is restored later.
+    """
+    history = trainer.history
+    divergence.reached_finite_loss = lowest_loss_start is not None
+    divergence.restored_epoch = (history.n_iter if lowest_loss_start is None
+                                 else lowest_loss_start[1])
+    trainer.rollback(epoch_start if lowest_loss_start is None else lowest_loss_start[0])
+    if validation is not None:
+        history.n_iter += 1
+        history.record(math.nan, tol, stop_on_loss=False)
+        history.record_validation(math.nan, math.nan, tol)

@@ -298,10 +298,29 @@ def test_multilabel_indicator_targets(small):
     assert clf.score(X, Y) > 0.7
 
 
-def test_single_class_is_an_error(small):
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_single_class_is_learnt_and_predicted(small, solver):
+    # As in scikit-learn, one class trains; predict answers it, and
+    # predict_proba is one column of 1.0, consistent with classes_.
     X, _ = small
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        MLPClassifier().fit(X, np.zeros(len(X)))
+    clf = MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, solver=solver,
+                        random_state=0).fit(X, np.full(len(X), "only"))
+    assert clf.classes_.tolist() == ["only"]
+    assert (clf.predict(X) == "only").all()
+    np.testing.assert_array_equal(clf.predict_proba(X), np.ones((len(X), 1)))
+    np.testing.assert_array_equal(clf.predict_log_proba(X), np.zeros((len(X), 1)))
+    assert clf.score(X, np.full(len(X), "only")) == 1.0
+    assert clf.score(X, np.full(len(X), "other")) == 0.0
+
+
+def test_a_single_class_with_partial_fit_and_early_stopping(small):
+    X, _ = small
+    clf = MLPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    clf.partial_fit(X, np.zeros(len(X), int), classes=[0]).partial_fit(X, np.zeros(len(X), int))
+    assert clf.n_iter_ == 2 and clf.predict_proba(X[:2]).shape == (2, 1)
+    clf = MLPClassifier(hidden_layer_sizes=(3,), max_iter=4, early_stopping=True,
+                        n_iter_no_change=10, random_state=0).fit(X, np.zeros(len(X), int))
+    assert clf.validation_scores_ == [1.0] * 4  # every prediction is the one class
 
 
 # ------------------------------------------------------------ dtypes, numerics

@@ -38,7 +38,7 @@ def test_core_imports_only_numpy_scipy_and_itself():
     assert _violations(PACKAGE / "_core", ALLOWED_THIRD_PARTY, within_level=1) == []
 
 
-@pytest.mark.parametrize("module", ["_training.py", "_lbfgs.py"])
+@pytest.mark.parametrize("module", ["_training.py", "_training_stops.py", "_lbfgs.py"])
 def test_training_layer_does_not_import_scikit_learn_or_the_estimator(module):
     path = PACKAGE / module
     allowed = ALLOWED_THIRD_PARTY | set(sys.stdlib_module_names)
