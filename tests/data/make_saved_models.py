@@ -1,6 +1,7 @@
 """Write the saved models that ``tests/test_persistence.py`` keeps loading.
 
-Run from the repository root, with the skmlp to freeze::
+Run it with the skmlp to freeze (it imports the skmlp of the checkout it
+lives in, not an installed one)::
 
     python tests/data/make_saved_models.py
 
@@ -12,8 +13,11 @@ Commit the new files when the format changes on purpose; never regenerate
 the existing ones.
 """
 
-from pathlib import Path
 import pickle
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's skmlp
 
 import numpy as np
 import skops.io as sio
