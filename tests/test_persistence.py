@@ -215,6 +215,19 @@ def test_the_saved_state_is_plain_data(model):
     assert state["_skmlp_trainer"]["params"].ndim == 1
 
 
+def test_every_attribute_of_the_trainer_is_saved_or_rebuilt():
+    # A new attribute of the Trainer must be added to
+    # skmlp._persistence.trainer_state, or here as scratch, deliberately
+    # (the History is saved field by field, whatever its fields).
+    trainer = _fitted("adam", dropout=0.2)._trainer
+    saved = {"layout": "layer_units", "params": "params", "objective": "objective",
+             "dropout": "dropout", "rng": "rng", "optimizer": "optimizer",
+             "history": "history"}
+    rebuilt = {"grad", "coefs", "intercepts", "_workspace"}
+    assert set(vars(trainer)) == set(saved) | rebuilt
+    assert set(skmlp._persistence.trainer_state(trainer)) == set(saved.values())
+
+
 @pytest.mark.parametrize("model", list(MODELS))
 def test_skops_trusts_the_estimator_class_alone(sio, tmp_path, model):
     estimator = MODELS[model]()
