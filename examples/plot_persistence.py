@@ -93,19 +93,13 @@ print(f"n_iter_ {steps_before} -> {loaded.n_iter_}; same weights after the extra
 # A file from someone else should not be loaded with joblib. The ``skops``
 # extra (``pip install "skmlp[skops]"``) saves the same network in a format
 # that :func:`skops.io.load` rebuilds without running code from the file: it
-# only creates objects of the types you list as trusted. The list below
-# covers every fitted :class:`~skmlp.MLPClassifier`: four of skmlp's classes
-# and its optimizer (``SGD`` here, ``Adam`` with ``solver='adam'``); NumPy's
-# and scikit-learn's types in the file are trusted by skops already.
+# only creates objects of the types you list as trusted. A fitted
+# :class:`~skmlp.MLPClassifier` needs one: its own class. Its training state
+# (weights, optimizer, loss history, random generator) is saved as plain
+# arrays, numbers and dictionaries, which skops trusts already, as it trusts
+# scikit-learn's types.
 
-trusted = [
-    "skmlp._classifier.MLPClassifier",
-    "skmlp._training.Trainer",
-    "skmlp._training.History",
-    "skmlp._core.network.ParameterLayout",
-    "skmlp._core.optimizers.SGD",
-    "skmlp._core.optimizers.Adam",
-]
+trusted = ["skmlp._classifier.MLPClassifier"]
 try:
     import skops.io as sio
 except ImportError:

@@ -37,6 +37,7 @@ from ._core.activations import HIDDEN_ACTIVATIONS
 from ._core.network import NonFiniteLayerInput, forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES, SOLVERS
 from ._lbfgs import fit_lbfgs
+from ._persistence import loaded_state, saved_state
 from ._targets import (
     check_finite_cast,
     check_fitted_weights,
@@ -52,8 +53,7 @@ from ._training import (
     make_optimizer,
     run_epochs,
 )
-from ._version import __version__
-from .exceptions import DivergenceWarning, InconsistentVersionWarning, TrainingInterruptedWarning
+from .exceptions import DivergenceWarning, TrainingInterruptedWarning
 
 try:  # scikit-learn >= 1.9: set_callbacks(ProgressBar(), ScoringMonitor(...))
     from sklearn.callback import CallbackSupportMixin
@@ -476,17 +476,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     # ----------------------------------------------------------- pickling
     def __getstate__(self):
-        state = super().__getstate__()
-        state["_skmlp_version"] = __version__
-        return state
+        # Plain data: no private class of skmlp is saved (see _persistence).
+        return saved_state(super().__getstate__())
 
     def __setstate__(self, state):
-        saved = state.pop("_skmlp_version", "unknown (before 0.1.0)")
-        if saved != __version__:
-            warnings.warn(InconsistentVersionWarning(
-                estimator_name=type(self).__name__, original_version=saved,
-                current_version=__version__))
-        super().__setstate__(state)
+        super().__setstate__(loaded_state(state, type(self).__name__))
 
     def __sklearn_is_fitted__(self):
         # check_is_fitted otherwise scans every attribute for a trailing "_",

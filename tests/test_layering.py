@@ -65,6 +65,7 @@ def test_nothing_imports_sklearn_neural_network():
 
 # ------------------------------------------------- the import graph, transitively
 ESTIMATOR_LAYER = {"_base", "_classifier", "_regressor", "_targets", "_callbacks", "plotting",
+                   "_persistence",
                    "_plot_checks",
                    "utils", "__main__", "onnx"}
 

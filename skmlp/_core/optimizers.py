@@ -24,10 +24,11 @@ class Optimizer:
     An optimizer's attributes are of two kinds. *State* (every attribute whose
     name does not start with ``_``: hyper-parameters, the current learning
     rate, step counts, velocity or moments) is what training depends on: it
-    is saved by :meth:`state`, restored by :meth:`load_state`, copied by
-    :meth:`copy` and pickled. *Scratch* (the arrays named in ``_scratch_names``,
-    each of shape ``(n_params,)``) only saves allocations inside
-    :meth:`update`: it is never saved, and is rebuilt on load.
+    is saved by :meth:`state`, restored by :meth:`load_state` (or built anew
+    by :meth:`from_state`), copied by :meth:`copy` and pickled. *Scratch*
+    (the arrays named in ``_scratch_names``, each of shape ``(n_params,)``)
+    only saves allocations inside :meth:`update`: it is never saved, and is
+    rebuilt on load.
 
     Subclasses set ``hyper_parameters``: the estimator parameter each
     constructor argument comes from (estimator name -> argument name).
@@ -54,6 +55,48 @@ class Optimizer:
                 getattr(self, name)[...] = value
             else:
                 setattr(self, name, value)
+
+    @classmethod
+    def from_state(cls, state, n_params, dtype):
+        """An optimizer of this kind in a saved :meth:`state` (read from a file, say).
+
+        Parameters
+        ----------
+        state : dict
+            As returned by :meth:`state`: the hyper-parameters, numbers, and
+            arrays of shape ``(n_params,)``.
+        n_params : int
+        dtype : dtype
+            Those of the parameter vector the optimizer will step.
+
+        Returns
+        -------
+        optimizer : Optimizer
+            With new arrays (the values of ``state`` copied) and new scratch.
+
+        Raises
+        ------
+        ValueError
+            If ``state`` names other entries than this kind's state, or one of
+            its arrays is not of shape ``(n_params,)`` and ``dtype``.
+        """
+        new = cls(n_params, dtype)
+        expected = vars(new)
+        names = sorted(name for name in expected if not name.startswith("_"))
+        if not isinstance(state, dict) or set(state) != set(names):
+            got = sorted(map(str, state)) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"The state of {cls.__name__} has the entries {names}, got {got}.")
+        for name in names:
+            value = state[name]
+            if isinstance(expected[name], np.ndarray) and (
+                    not isinstance(value, np.ndarray) or value.shape != (n_params,)
+                    or value.dtype != np.dtype(dtype)):
+                raise ValueError(
+                    f"{cls.__name__}'s {name} must be an array of shape ({n_params},) and "
+                    f"dtype {np.dtype(dtype)}, got {type(value).__name__} of shape "
+                    f"{np.shape(value)} and dtype {getattr(value, 'dtype', None)}.")
+        new.load_state(state)
+        return new
 
     def copy(self):
         """An independent optimizer with a copy of this one's state.
