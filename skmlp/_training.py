@@ -488,7 +488,8 @@ class EpochHooks:
 
 
 def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
-               shuffle, tol, n_iter_no_change, validation=None, hooks=None):
+               shuffle, tol, n_iter_no_change, validation=None, hooks=None,
+               epoch=run_epoch):
     """Train for up to ``max_iter`` epochs with scikit-learn's stopping rule.
 
     After each epoch the loss is recorded. Without ``validation``, when the
@@ -511,6 +512,9 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
         ``validation(trainer) -> (score, loss)`` on the held-out data, higher
         scores better; handed in by the estimator, which knows what to score.
     hooks : EpochHooks, default=None
+    epoch : callable, default=run_epoch
+        Runs one epoch, with the signature of :func:`run_epoch`; the
+        data-parallel trainer (:mod:`skmlp._dask_training`) passes its own.
 
     Returns
     -------
@@ -545,8 +549,7 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
                 epoch_start = trainer.checkpoint()
                 hooks.epoch_begin(trainer)
                 try:
-                    loss = run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle,
-                                     guard)
+                    loss = epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard)
                     if not trainer.is_healthy():
                         raise TrainingDiverged("the weights became non-finite or too large")
                 except TrainingDiverged as divergence:
