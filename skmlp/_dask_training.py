@@ -141,6 +141,11 @@ def shard_statistic(params, shard, layout, objective, statistic):
         return tuple(statistic(activations[-1], Y, w))
 
 
+def _copy(array):
+    """The parameter vector, as the result of a task (so workers fetch it once)."""
+    return array.copy()
+
+
 def shard_head(shard, n_rows):
     """The first ``n_rows`` rows of a shard's ``X``."""
     return shard[0][:n_rows]
@@ -168,19 +173,20 @@ class ShardedData:
     """
 
     def __init__(self, client, shards, n_rows, n_features):
-        order = self._by_worker(client, shards)
+        holders = client.who_has(shards)
+        first_holder = [(sorted(holders.get(f.key, ())) or [None])[0] for f in shards]
+        order = sorted(range(len(shards)), key=lambda i: (str(first_holder[i]), i))
         self.client = client
         self.ids = order
         self.shards = [shards[i] for i in order]
+        self.holders = [first_holder[i] for i in order]
         self.n_rows = [int(n_rows[i]) for i in order]
         self.shape = (sum(self.n_rows), int(n_features))
 
     @staticmethod
-    def _by_worker(client, shards):
-        """Shard indices, those held by the same worker side by side (for the tree)."""
-        holders = client.who_has(shards)
-        return sorted(range(len(shards)),
-                      key=lambda i: (sorted(holders.get(shards[i].key, ())) or [""])[0])
+    def _near(holder):
+        """Run a task on the worker ``holder`` (another one only if it is gone)."""
+        return {} if holder is None else {"workers": [holder], "allow_other_workers": True}
 
     def __getitem__(self, rows):
         """The first rows of ``X`` (``data[:k]``), fetched from the first shards."""
@@ -191,7 +197,22 @@ class ShardedData:
         return self.client.gather(head)[0]
 
     def reduce(self, parts):
-        """Add per-shard result futures in a tree; return the total (fetched)."""
+        """Add per-shard result futures; return the total (fetched).
+
+        First on each worker, the results of the shards it holds (so that
+        only one partial sum per worker crosses the network), then in a tree
+        of ``SPLIT_EVERY`` inputs per task.
+        """
+        by_worker = {}
+        for holder, part in zip(self.holders, parts):
+            by_worker.setdefault(holder, []).append(part)
+        parts = []
+        for holder, group in by_worker.items():
+            while len(group) > 1:
+                group = [self.client.submit(add_sums, *group[i:i + SPLIT_EVERY], pure=False,
+                                            **self._near(holder))
+                         for i in range(0, len(group), SPLIT_EVERY)]
+            parts += group
         while len(parts) > 1:
             parts = [self.client.submit(add_sums, *parts[i:i + SPLIT_EVERY], pure=False)
                      for i in range(0, len(parts), SPLIT_EVERY)]
@@ -205,9 +226,11 @@ class ShardedData:
         """
         for attempt in range(RETRIES + 1):
             try:
-                shared = self.client.scatter(params, broadcast=True, hash=False)
-                parts = [self.client.submit(function, shared, shard, *args_of(i), pure=False)
-                         for i, shard in zip(self.ids, self.shards)]
+                # One task holds the parameters; the workers fetch it once each.
+                shared = self.client.submit(_copy, params, pure=False)
+                parts = [self.client.submit(function, shared, shard, *args_of(i), pure=False,
+                                            **self._near(holder))
+                         for i, shard, holder in zip(self.ids, self.shards, self.holders)]
                 return self.reduce(parts)
             except _LOST as error:
                 if attempt == RETRIES:
