@@ -489,7 +489,7 @@ class EpochHooks:
 
 def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
                shuffle, tol, n_iter_no_change, validation=None, hooks=None,
-               epoch=run_epoch):
+               epoch=None):
     """Train for up to ``max_iter`` epochs with scikit-learn's stopping rule.
 
     After each epoch the loss is recorded. Without ``validation``, when the
@@ -512,8 +512,8 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
         ``validation(trainer) -> (score, loss)`` on the held-out data, higher
         scores better; handed in by the estimator, which knows what to score.
     hooks : EpochHooks, default=None
-    epoch : callable, default=run_epoch
-        Runs one epoch, with the signature of :func:`run_epoch`; the
+    epoch : callable, default=None
+        Runs one epoch, with the signature of :func:`run_epoch` (the default); the
         data-parallel trainer (:mod:`skmlp._dask_training`) passes its own.
 
     Returns
@@ -538,6 +538,7 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
         the estimator discards it (it trains on a fork of its trainer).
     """
     history, hooks = trainer.history, hooks or EpochHooks()
+    epoch = epoch or run_epoch
     best_params = trainer.snapshot() if validation is not None else None
     # For divergence: the state at the start of the epoch with the lowest loss.
     lowest_loss, lowest_loss_start = math.inf, None
