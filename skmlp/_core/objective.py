@@ -150,33 +150,16 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
     """
     pair = output_loss(output_activation, loss)
     n_samples = X.shape[0]
+    dtype = params.dtype
     if grad is None:
         grad = np.empty_like(params)
-    sample_scale, norm = sample_scale_and_norm(n_samples, sample_weight, params.dtype)
-    value = _data_term(params, layout, X, Y, sample_scale, pair, grad, workspace,
-                       dropout_masks, hidden_activation, output_activation)
-    if alpha:
-        weights = params[: layout.n_coefs]
-        value += l2_penalty(weights, alpha, norm)
-        # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
-        grad[: layout.n_coefs] += (alpha / norm) * weights
-    return value, grad
-
-
-def _data_term(params, layout, X, Y, sample_scale, pair, grad, workspace, dropout_masks,
-               hidden_activation, output_activation):
-    """``sum_i s_i loss_i`` and its gradient (written into ``grad``): no penalty.
-
-    Returns
-    -------
-    value : float
-    """
-    n_samples, dtype = X.shape[0], params.dtype
     if workspace is None or not workspace.fits(n_samples, dtype):
         workspace = Workspace(layout.layer_units, n_samples, dtype)
     activation_buffers, delta_buffers = workspace.view(n_samples)
     coefs, intercepts = workspace.unpack(layout, params)
     coef_grads, intercept_grads = workspace.unpack(layout, grad)
+    sample_scale, norm = sample_scale_and_norm(n_samples, sample_weight, dtype)
+
     activations, layer_inputs = forward(
         coefs, intercepts, X, hidden_activation, output_activation,
         activations=activation_buffers, dropout_masks=dropout_masks,
@@ -186,7 +169,12 @@ def _data_term(params, layout, X, Y, sample_scale, pair, grad, workspace, dropou
     backward(coefs, activations, layer_inputs, output_delta, hidden_activation,
              coef_grads, intercept_grads, deltas=delta_buffers,
              dropout_masks=dropout_masks)
-    return value
+    if alpha:
+        weights = params[: layout.n_coefs]
+        value += l2_penalty(weights, alpha, norm)
+        # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
+        grad[: layout.n_coefs] += (alpha / norm) * weights
+    return value, grad
 
 
 def loss_and_gradient_sums(params, layout, X, Y, *, hidden_activation, output_activation,
@@ -235,17 +223,13 @@ def loss_and_gradient_sums(params, layout, X, Y, *, hidden_activation, output_ac
     >>> bool(np.isclose(loss, expected[0]) and np.allclose(grad, expected[1]))
     True
     """
-    pair = output_loss(output_activation, loss)
-    n_samples = X.shape[0]
-    if sample_weight is None:
-        scale, total = 1.0, float(n_samples)
-    else:
-        scale = np.asarray(sample_weight, dtype=params.dtype)[:, np.newaxis]
-        total = float(np.sum(sample_weight, dtype=np.float64))
-    grad = np.empty_like(params)
-    value = _data_term(params, layout, X, Y, scale, pair, grad, workspace, None,
-                       hidden_activation, output_activation)
-    return float(value), grad, total
+    value, grad = loss_and_gradient(params, layout, X, Y, hidden_activation=hidden_activation,
+                                    output_activation=output_activation, loss=loss,
+                                    sample_weight=sample_weight, workspace=workspace)
+    # The mean times the weight total: the sum, up to one rounding per entry.
+    _, total = sample_scale_and_norm(X.shape[0], sample_weight, params.dtype)
+    grad *= params.dtype.type(total)
+    return float(value) * total, grad, total
 
 
 def combine_sums(params, layout, loss_sum, grad_sum, weight_total, *, alpha=0.0):
