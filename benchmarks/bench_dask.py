@@ -32,6 +32,13 @@ passes of ``dask_ml.wrappers.Incremental`` over a dask array of 64-row
 chunks (one ``partial_fit`` step per chunk), against the same number of
 ``partial_fit`` calls on in-memory chunks in this process.
 
+A third section times data-parallel training (:mod:`skmlp.dask`):
+L-BFGS on ``--rows`` rows (default 2,000,000, 20 features, a (16,) network)
+made on the two workers with ``dask.array.random`` and kept there, against
+the same fit in memory in this process with one BLAS thread: seconds per
+iteration, and the bytes the workers sent (their ``transfer_outgoing_log``)
+per evaluation. ``--data-parallel-only`` runs only this section.
+
 Usage (from the repository root)::
 
     python benchmarks/bench_dask.py             # about 3 minutes on 2 cores
@@ -207,6 +214,58 @@ def run_incremental(X, y, passes):
     }
 
 
+# ------------------------------------------------------------- data-parallel
+def _bytes_sent(client):
+    return sum(client.run(lambda dask_worker: sum(
+        entry["total"] for entry in dask_worker.transfer_outgoing_log)).values())
+
+
+def run_data_parallel(client, n_rows, max_iter=10):
+    """L-BFGS over shards on the workers against the same fit in memory."""
+    from skmlp.dask import MLPClassifier as DataParallelClassifier
+
+    rng = da.random.default_rng(0)
+    X = rng.normal(size=(n_rows, 20), chunks=(min(250_000, n_rows), 20))
+    y = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(int)
+    X, y = client.persist([X, y])
+    distributed.wait([X, y])
+    params = dict(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=max_iter, tol=0.0,
+                  random_state=0)
+    model = DataParallelClassifier(**params)
+    sent, start = _bytes_sent(client), time.perf_counter()
+    model.fit(X, y)
+    cluster_seconds, moved = time.perf_counter() - start, _bytes_sent(client) - sent
+    X_np, y_np = dask.compute(X, y)
+    with threadpoolctl.threadpool_limits(limits=1):
+        start = time.perf_counter()
+        local = MLPClassifier(**params).fit(X_np, y_np)
+        local_seconds = time.perf_counter() - start
+    return {
+        "rows": n_rows, "features": 20, "chunks": X.numblocks[0], "data_bytes": X_np.nbytes,
+        "n_params": sum(c.size for c in model.coefs_ + model.intercepts_),
+        "iterations": model.n_iter_, "cluster_seconds": cluster_seconds,
+        "local_seconds": local_seconds, "bytes_sent_by_workers": moved,
+        "loss_cluster": model.loss_, "loss_local": local.loss_,
+    }
+
+
+def data_parallel_report(res):
+    per_iteration = res["iterations"] or 1
+    return "\n".join([
+        f"Data-parallel L-BFGS: {res['rows']:,} rows x {res['features']} features "
+        f"({res['data_bytes'] / 2**20:.0f} MiB) in {res['chunks']} chunks on 2 workers, "
+        f"a (16,) network ({res['n_params']} parameters), {res['iterations']} iterations.",
+        "",
+        "| where | seconds | s per iteration | bytes sent by workers per iteration | final loss |",
+        "|---|---|---|---|---|",
+        f"| skmlp.dask on the cluster | {res['cluster_seconds']:.1f} | "
+        f"{res['cluster_seconds'] / per_iteration:.2f} | "
+        f"{res['bytes_sent_by_workers'] / per_iteration:,.0f} | {res['loss_cluster']:.8f} |",
+        f"| skmlp in memory, 1 BLAS thread | {res['local_seconds']:.1f} | "
+        f"{res['local_seconds'] / per_iteration:.2f} | - | {res['loss_local']:.8f} |",
+    ])
+
+
 # -------------------------------------------------------------------- report
 def report(results):
     lines = []
@@ -255,6 +314,10 @@ def main(argv=None):
     parser.add_argument("--passes", type=int, default=None,
                         help="passes of the out-of-core section (default 5, 1 with --quick)")
     parser.add_argument("--output", type=Path, default=None, help="JSON file for every number")
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows of the data-parallel section (default 2,000,000)")
+    parser.add_argument("--data-parallel-only", action="store_true",
+                        help="run only the data-parallel section")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 2)
     passes = args.passes or (1 if args.quick else 5)
@@ -270,6 +333,12 @@ def main(argv=None):
         results["cluster_startup_seconds"] = time.perf_counter() - start
         results["cluster"] = {"workers": len(client.scheduler_info()["workers"]),
                               "threads_per_worker": 1}
+        rows = args.rows or (20_000 if args.quick else 2_000_000)
+        log(f"data-parallel section: {rows} rows")
+        results["data_parallel"] = run_data_parallel(client, rows)
+        if args.data_parallel_only:
+            print(data_parallel_report(results["data_parallel"]))
+            return 0
         all_work = workloads(args.quick)
         for name, work in all_work.items():
             # Untimed warm-up of every set-up: pool processes start, skmlp imports.
@@ -304,6 +373,8 @@ def main(argv=None):
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, default=str))
     print(report(results))
+    print()
+    print(data_parallel_report(results["data_parallel"]))
     log(f"every number: {output}")
     return 0
 

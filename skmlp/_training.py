@@ -345,7 +345,10 @@ class Trainer:
 
     def output_is_finite(self, X, chunk_size=4096):
         """Whether the network's output on ``X`` is finite (one forward pass,
-        ``chunk_size`` rows at a time)."""
+        ``chunk_size`` rows at a time). Data held elsewhere (the shards of
+        :mod:`skmlp.dask`) answers itself, through ``outputs_are_finite``."""
+        if hasattr(X, "outputs_are_finite"):
+            return X.outputs_are_finite(self.params, self.layout, self.objective)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return all(bool(np.isfinite(self.outputs(X[start:start + chunk_size])).all())
                        for start in range(0, X.shape[0], chunk_size))
@@ -437,7 +440,8 @@ class EpochHooks:
 
 
 def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
-               shuffle, tol, n_iter_no_change, validation=None, hooks=None):
+               shuffle, tol, n_iter_no_change, validation=None, hooks=None,
+               epoch=None):
     """Train for up to ``max_iter`` epochs with scikit-learn's stopping rule.
 
     After each epoch the loss is recorded. Without ``validation``, when the
@@ -460,6 +464,9 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
         ``validation(trainer) -> (score, loss)`` on the held-out data, higher
         scores better; handed in by the estimator, which knows what to score.
     hooks : EpochHooks, default=None
+    epoch : callable, default=None
+        Runs one epoch, with the signature of :func:`run_epoch` (the default); the
+        data-parallel trainer (:mod:`skmlp._dask_training`) passes its own.
 
     Returns
     -------
@@ -483,6 +490,7 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
         the estimator discards it (it trains on a fork of its trainer).
     """
     history, hooks = trainer.history, hooks or EpochHooks()
+    epoch = epoch or run_epoch
     best_params = trainer.snapshot() if validation is not None else None
     # For divergence: the state at the start of the epoch with the lowest loss.
     lowest_loss, lowest_loss_start = math.inf, None
@@ -494,8 +502,7 @@ def run_epochs(trainer, X, Y, sample_weight, *, batch_size, max_iter, rng,
                 epoch_start = trainer.checkpoint()
                 hooks.epoch_begin(trainer)
                 try:
-                    loss = run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle,
-                                     guard)
+                    loss = epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard)
                     if not trainer.is_healthy():
                         raise TrainingDiverged("the weights became non-finite or too large")
                 except TrainingDiverged as divergence:

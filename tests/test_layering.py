@@ -47,6 +47,26 @@ def test_training_layer_does_not_import_scikit_learn_or_the_estimator(module):
     assert not any(m.startswith(("_base", "_classifier", "_callbacks")) for m, _ in _imported_modules(path))
 
 
+def test_the_data_parallel_trainer_imports_dask_but_not_scikit_learn():
+    """_dask_training is training layer: Dask is allowed there, scikit-learn and the
+    estimators are not; only the estimator-layer modules of skmlp.dask use it."""
+    path = PACKAGE / "_dask_training.py"
+    allowed = ALLOWED_THIRD_PARTY | {"dask", "distributed"} | set(sys.stdlib_module_names)
+    imported = list(_imported_modules(path))
+    assert [m for m, level in imported if level == 0 and m.split(".")[0] not in allowed] == []
+    assert not any(m.startswith(tuple(ESTIMATOR_LAYER)) for m, level in imported if level)
+    graph, external = _import_graph(PACKAGE)
+    reached = _reachable(graph, "skmlp._dask_training")
+    assert not {m for m in reached if _layer(m) in ESTIMATOR_LAYER}
+    assert not any(m.startswith("sklearn") for module in reached for m in external[module])
+
+
+def test_importing_skmlp_does_not_import_dask():
+    graph, _ = _import_graph(PACKAGE)
+    reached = _reachable(graph, "skmlp")
+    assert not reached & {"skmlp.dask", "skmlp._dask_training", "skmlp._dask_data"}
+
+
 def test_the_check_catches_a_forbidden_import(tmp_path):
     (tmp_path / "bad.py").write_text("import numpy\nfrom sklearn.utils import check_array\nfrom .. import x\n")
     assert _violations(tmp_path, ALLOWED_THIRD_PARTY, within_level=1) == [
@@ -66,7 +86,7 @@ def test_nothing_imports_sklearn_neural_network():
 # ------------------------------------------------- the import graph, transitively
 ESTIMATOR_LAYER = {"_base", "_classifier", "_regressor", "_targets", "_callbacks", "plotting",
                    "_persistence",
-                   "_plot_checks",
+                   "_plot_checks", "dask", "_dask_data",
                    "utils", "__main__", "onnx"}
 
 

@@ -175,3 +175,89 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
         # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
         grad[: layout.n_coefs] += (alpha / norm) * weights
     return value, grad
+
+
+def loss_and_gradient_sums(params, layout, X, Y, *, hidden_activation, output_activation,
+                           loss="log_loss", sample_weight=None, workspace=None):
+    """The unnormalised data term of a shard of the rows: what shards add up.
+
+    ``loss_sum = sum_i w_i loss_i`` (``w_i = 1`` without weights), its
+    gradient, and the weight total ``sum_i w_i``. The sums of these over any
+    split of the rows into shards, handed to :func:`combine_sums`, give what
+    :func:`loss_and_gradient` gives on all the rows at once, up to the order
+    of floating-point additions: the mean, the sample weights and the L2
+    penalty are applied once, at the end.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+    layout : ParameterLayout
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    hidden_activation, output_activation, loss : str
+        As for :func:`loss_and_gradient`.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    workspace : Workspace, default=None
+
+    Returns
+    -------
+    loss_sum : float
+    grad_sum : ndarray of shape (n_params,)
+        A new array, laid out like ``params``.
+    weight_total : float
+        ``n_samples``, or ``sum(sample_weight)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp._core.network import ParameterLayout
+    >>> layout = ParameterLayout((2, 3, 1))
+    >>> params = np.linspace(-1, 1, layout.n_params)
+    >>> X, Y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]])
+    >>> f = dict(hidden_activation="tanh", output_activation="logistic")
+    >>> parts = [loss_and_gradient_sums(params, layout, X[i:i + 1], Y[i:i + 1], **f)
+    ...          for i in range(2)]
+    >>> total = [sum(p[k] for p in parts) for k in range(3)]
+    >>> loss, grad = combine_sums(params, layout, *total, alpha=0.1)
+    >>> expected = loss_and_gradient(params, layout, X, Y, alpha=0.1, **f)
+    >>> bool(np.isclose(loss, expected[0]) and np.allclose(grad, expected[1]))
+    True
+    """
+    value, grad = loss_and_gradient(params, layout, X, Y, hidden_activation=hidden_activation,
+                                    output_activation=output_activation, loss=loss,
+                                    sample_weight=sample_weight, workspace=workspace)
+    # The mean times the weight total: the sum, up to one rounding per entry.
+    _, total = sample_scale_and_norm(X.shape[0], sample_weight, params.dtype)
+    grad *= params.dtype.type(total)
+    return float(value) * total, grad, total
+
+
+def combine_sums(params, layout, loss_sum, grad_sum, weight_total, *, alpha=0.0):
+    """Summed shard results -> the loss and gradient of :func:`loss_and_gradient`.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+    layout : ParameterLayout
+    loss_sum : float
+    grad_sum : ndarray of shape (n_params,)
+        Summed over the shards (see :func:`loss_and_gradient_sums`).
+    weight_total : float
+        The number of rows (or total weight) of all shards: the ``n`` of the
+        mean and of the penalty.
+    alpha : float, default=0.0
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (n_params,)
+        A new array of the dtype of ``params``.
+    """
+    norm = float(weight_total)
+    grad = (np.asarray(grad_sum) / norm).astype(params.dtype, copy=False)
+    value = float(loss_sum) / norm
+    if alpha:
+        weights = params[: layout.n_coefs]
+        value += l2_penalty(weights, alpha, norm)
+        grad[: layout.n_coefs] += (alpha / norm) * weights
+    return value, grad
