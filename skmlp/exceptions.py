@@ -11,10 +11,13 @@ class DivergenceWarning(ConvergenceWarning):
     Emitted by the stochastic solvers ('sgd' and 'adam') when a mini-batch loss
     is not finite, when a weight or bias is not finite or so large that the
     next forward pass would overflow, or when the final network gives
-    non-finite outputs. ``fit`` then keeps the weights from the start of the
-    epoch with the lowest training loss (with ``early_stopping=True``, those
-    of the best validation epoch); ``partial_fit`` undoes its step. A smaller
-    ``learning_rate_init`` usually helps.
+    non-finite outputs, after at least one epoch of the call ended with a
+    finite loss. ``fit`` then keeps the weights from the start of the epoch
+    with the lowest training loss (with ``early_stopping=True``, those of the
+    best validation epoch), provided they give finite outputs on the training
+    data. Otherwise (and when ``partial_fit``'s step diverges) the call
+    raises scikit-learn's ``ValueError`` instead and leaves the model as it
+    was. A smaller ``learning_rate_init`` usually helps.
 
     A subclass of :class:`sklearn.exceptions.ConvergenceWarning`, so a filter
     that silences convergence warnings silences this one too.
@@ -24,12 +27,14 @@ class DivergenceWarning(ConvergenceWarning):
 class TrainingInterruptedWarning(UserWarning):
     """``fit`` was interrupted with Ctrl-C and stopped early.
 
-    The first Ctrl-C lets the mini-batch in progress finish, and ``fit``
-    returns with the weights after it (with ``early_stopping=True``, those of
-    the best validation epoch so far); a second Ctrl-C stops at once and
-    discards the epoch in progress. Either way the model is usable and can be
-    trained further (``warm_start=True`` or ``partial_fit``). Only the
-    stochastic solvers ('sgd' and 'adam') defer Ctrl-C this way.
+    The first Ctrl-C lets the mini-batch in progress finish (with 'lbfgs',
+    the iteration in progress), and ``fit`` returns with the weights after it
+    (with ``early_stopping=True``, those of the best validation epoch so
+    far). The model is usable and can be trained further
+    (``warm_start=True`` or ``partial_fit``). A second Ctrl-C goes to the
+    handler that was in place before (Python's raises ``KeyboardInterrupt``
+    at once); ``fit`` then changes nothing, leaving the model as it was
+    before the call.
     """
 
 
