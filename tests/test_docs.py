@@ -100,7 +100,7 @@ def test_docs_build_without_warnings(built_html):
     print("\n".join(problems))
     assert result.returncode == 0, (
         f"sphinx exited with status {result.returncode}; warnings and errors:\n"
-        + ("\n".join(problems) or result.stderr[-5000:])
+        + "\n".join(problems) + "\n--- the end of its output ---\n" + result.stderr[-5000:]
     )
     assert (html / "index.html").is_file()
 
@@ -250,6 +250,11 @@ def test_tables_typeset_formulas(built_html):
         assert '<span class="pre">f(z)' not in table_html
         assert '<span class="pre">-sum_k' not in table_html
     assert r"\max(0, z)" in (html / "user_guide" / "parameters.html").read_text()
+    # The output deltas of the output-layer table are typeset, not code.
+    for page in ("learning.html", "regression.html"):
+        text = (html / "user_guide" / page).read_text(encoding="utf-8")
+        assert r"\delta^L = s\,(a - y)" in text, page
+        assert '<span class="pre">delta' not in text, page
 
 
 def _docs_extension():
@@ -283,6 +288,19 @@ def test_every_core_table_entry_has_latex(which):
                 stale.append(f"{name}: {number} of {entry.formula!r} not in {latex!r}")
     assert not undocumented, "\n".join(undocumented)
     assert not stale, "\n".join(stale)
+
+
+def test_every_output_delta_has_latex():
+    """Each way of making the output delta in the core's output table (its
+    ASCII ``formula``) has its LaTeX in docs/_ext/skmlp_docs.py."""
+    pytest.importorskip("sphinx")
+    ext = _docs_extension()
+    outputs, _ = ext.core_table("outputs")
+    formulas = {pairing.formula for output in outputs.values()
+                for pairing in output.losses.values()}
+    assert len(formulas) >= 2
+    for formula in formulas:
+        assert ext.formula_latex("deltas", formula)[0][0].startswith(r"\delta^L")
 
 
 def test_missing_latex_names_where_to_add_it():
