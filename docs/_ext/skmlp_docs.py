@@ -88,7 +88,7 @@ FORMULAS_LATEX = {
     "deltas": {
         "delta = s (a - y)": [(r"\delta^L = s\,(a - y)", None)],
         "delta = s (a - y) / n_outputs (loss averaged over outputs)": [
-            (r"\delta^L = s\,(a - y) / n_\mathrm{outputs}", "averaged over the outputs")],
+            (r"\delta^L = s\,(a - y) / n_\mathrm{targets}", "averaged over the targets")],
         "delta = f'(z) * dC/da": [
             (r"\delta^L = f'(z) \odot \partial C / \partial a", None)],
     },
@@ -206,6 +206,17 @@ def _literal(text):
     return nodes.literal(text, text)
 
 
+def _separated(items, separator=", "):
+    """``items`` with ``separator`` text between them: a cell that may wrap
+    between two names in code, never inside one."""
+    cell = []
+    for i, item in enumerate(items):
+        if i:
+            cell.append(nodes.Text(separator))
+        cell.append(item)
+    return cell
+
+
 def _func_ref(target):
     """A cross-reference to the Python function ``target``, shown as code by
     its short name (the module is in the link; the cell stays narrow)."""
@@ -239,8 +250,8 @@ class SkmlpTable(Directive):
             outputs, _ = core_table("outputs")
             header = ["loss", "per-sample cost", "output layers"]
             rows = [[_literal(f"'{name}'"), self._formula("losses", name),
-                     _literal(", ".join(f"'{o}'" for o, entry in outputs.items()
-                                        if name in entry.losses))]
+                     _separated([_literal(f"'{o}'") for o, entry in outputs.items()
+                                 if name in entry.losses])]
                     for name in table]
             widths = [2, 5, 4]
         elif which == "outputs":
