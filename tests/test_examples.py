@@ -70,5 +70,5 @@ def test_dask_example_without_dask_says_so_and_skips_its_cluster():
     result = subprocess.run([sys.executable, "-c", block], cwd=REPO_ROOT, env=_example_env(),
                             capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0, result.stderr
-    assert 'needs the dask extra (pip install "skmlp[dask]")' in result.stdout, result.stdout
+    assert "needs the dask extra" in result.stdout, result.stdout
     assert "workers at" not in result.stdout  # no cluster was started
