@@ -147,6 +147,18 @@ _MNIST = ROOT.parent / "shared" / "data" / "mnist"
 if _MNIST.is_dir():
     os.environ.setdefault("SKMLP_MNIST_DIR", str(_MNIST))
 
+# sphinx-gallery runs the examples inside this process. They train small
+# networks on small mini-batches, for which a second BLAS thread brings little
+# and, on a busy machine, makes every matrix product wait for a free core (the
+# random-labels example: 10 s with one thread, 3 minutes with the default two
+# on a loaded 2-core machine). One BLAS thread, unless the environment sets
+# the number (threadpoolctl comes with scikit-learn).
+if not any(os.environ.get(name) for name in
+           ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")):
+    from threadpoolctl import threadpool_limits
+
+    _BLAS_THREADS = threadpool_limits(limits=1, user_api="blas")
+
 sphinx_gallery_conf = {
     "examples_dirs": _examples_dir(),
     "gallery_dirs": "auto_examples",

@@ -8,7 +8,9 @@ It prints, in this order: the network, the data, the loss at epochs spread
 over the whole run on a log scale (1, 2, 5, 10, 20, 50, ... and always the
 last epoch), each as soon as that epoch is done, then the training time and
 the accuracy on the held-out quarter of the digits. On a terminal, a long run
-also shows a progress indicator on standard error.
+also shows a progress indicator on standard error. Ctrl-C stops the run after
+the current mini-batch, says after how many whole epochs, and exits with
+status 130.
 
 Only the public API is used: the run is a sequence of warm-started ``fit``
 calls (``warm_start=True``), each training up to the next epoch to report.
@@ -25,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skmlp import MLPClassifier, __version__
+from skmlp.exceptions import TrainingInterruptedWarning
 
 HIDDEN = (16, 16)
 #: Runs of at least this many epochs show the progress indicator (``auto``).
@@ -120,51 +123,103 @@ def _stops(n_epochs, reports, with_progress):
     return sorted(stops)
 
 
+class _Stopped(Exception):
+    """Ctrl-C ended the run; ``epochs`` whole epochs were trained."""
+
+    def __init__(self, epochs):
+        super().__init__(epochs)
+        self.epochs = epochs
+
+
+def _epochs_done(clf):
+    """Whole epochs trained so far (the warm-started fits add up)."""
+    return len(getattr(clf, "loss_curve_", ()))
+
+
+def _fit_chunk(clf, X, y):
+    """One warm-started ``fit``; :class:`_Stopped` if Ctrl-C interrupted it.
+
+    A first Ctrl-C ends ``fit`` after its current mini-batch with a
+    :class:`~skmlp.exceptions.TrainingInterruptedWarning`; here it ends the
+    whole run. Other warnings are shown as usual, except the
+    ``ConvergenceWarning``: a fixed number of epochs is the point here.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    interrupted = False
+    for warning in caught:
+        if issubclass(warning.category, TrainingInterruptedWarning):
+            interrupted = True
+        elif not issubclass(warning.category, ConvergenceWarning):
+            warnings.showwarning(warning.message, warning.category, warning.filename,
+                                 warning.lineno)
+    if interrupted:
+        raise _Stopped(_epochs_done(clf))
+
+
+def _train(clf, X, y, n_epochs, progress):
+    """Train ``clf`` for ``n_epochs``, printing the loss at the report epochs.
+
+    Raises :class:`_Stopped` on Ctrl-C, with the whole epochs done so far.
+    """
+    reports = report_epochs(n_epochs)
+    width = max(3, len(str(n_epochs)))
+    started, epoch = time.perf_counter(), 0
+    try:
+        for stop in _stops(n_epochs, reports, progress.enabled):
+            clf.set_params(max_iter=stop - epoch)
+            _fit_chunk(clf, X, y)
+            epoch = stop
+            elapsed = time.perf_counter() - started
+            if epoch in reports:
+                progress.clear()
+                print(f"  epoch {epoch:{width}d}  loss {clf.loss_:.4f}  "
+                      f"({elapsed:.1f} s)", flush=True)
+            progress.draw(epoch, elapsed)
+    except KeyboardInterrupt:  # Ctrl-C between two fits, or a second one
+        raise _Stopped(_epochs_done(clf)) from None
+    finally:
+        progress.clear()
+    return time.perf_counter() - started
+
+
 def main(argv=None):
-    """Train the classic 64-16-16-10 network, printing as it goes."""
+    """Train the classic 64-16-16-10 network, printing as it goes.
+
+    Ctrl-C stops the run: it prints after how many whole epochs and exits
+    with status 130 (``SystemExit``), as a shell reports a program ended by
+    SIGINT.
+    """
     args = _parser().parse_args(argv)
     show_progress = args.progress == "on" or (
         args.progress == "auto" and args.epochs >= LONG_RUN and sys.stderr.isatty())
-
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / 16.0, y, test_size=0.25, stratify=y, random_state=args.seed
-    )
-    sizes = [X.shape[1], *HIDDEN, len(np.unique(y))]
-    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    print(f"network: {'-'.join(map(str, sizes))} logistic units, trained by backpropagation "
-          f"(skmlp {__version__})", flush=True)
-    print(f"data: {len(X_train)} training / {len(X_test)} held-out 8x8 digits; "
-          f"{n_params} weights and biases; {args.epochs} epochs of SGD "
-          "(batches of 10, learning rate 0.5, no momentum)", flush=True)
-
-    # One RandomState for the whole run: each warm-started fit draws its
-    # shuffling from where the previous one stopped.
-    clf = MLPClassifier(
-        hidden_layer_sizes=HIDDEN, activation="logistic", solver="sgd",
-        learning_rate_init=0.5, momentum=0.0, batch_size=10, tol=0.0,
-        n_iter_no_change=args.epochs, warm_start=True,
-        random_state=np.random.RandomState(args.seed),
-    )
-    reports = report_epochs(args.epochs)
-    width = max(3, len(str(args.epochs)))
-    progress = _Progress(sys.stderr, args.epochs, show_progress)
-    started, epoch = time.perf_counter(), 0
-    for stop in _stops(args.epochs, reports, show_progress):
-        clf.set_params(max_iter=stop - epoch)
-        with warnings.catch_warnings():
-            # A fixed number of epochs is the point here, not convergence.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(X_train, y_train)
-        epoch = stop
-        elapsed = time.perf_counter() - started
-        if epoch in reports:
-            progress.clear()
-            print(f"  epoch {epoch:{width}d}  loss {clf.loss_:.4f}  "
-                  f"({elapsed:.1f} s)", flush=True)
-        progress.draw(epoch, elapsed)
-    progress.clear()
-    elapsed = time.perf_counter() - started
+    try:
+        X, y = load_digits(return_X_y=True)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X / 16.0, y, test_size=0.25, stratify=y, random_state=args.seed
+        )
+        sizes = [X.shape[1], *HIDDEN, len(np.unique(y))]
+        n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        print(f"network: {'-'.join(map(str, sizes))} logistic units, trained by "
+              f"backpropagation (skmlp {__version__})", flush=True)
+        print(f"data: {len(X_train)} training / {len(X_test)} held-out 8x8 digits; "
+              f"{n_params} weights and biases; {args.epochs} epochs of SGD "
+              "(batches of 10, learning rate 0.5, no momentum)", flush=True)
+        # One RandomState for the whole run: each warm-started fit draws its
+        # shuffling from where the previous one stopped.
+        clf = MLPClassifier(
+            hidden_layer_sizes=HIDDEN, activation="logistic", solver="sgd",
+            learning_rate_init=0.5, momentum=0.0, batch_size=10, tol=0.0,
+            n_iter_no_change=args.epochs, warm_start=True,
+            random_state=np.random.RandomState(args.seed),
+        )
+        progress = _Progress(sys.stderr, args.epochs, show_progress)
+        elapsed = _train(clf, X_train, y_train, args.epochs, progress)
+    except (_Stopped, KeyboardInterrupt) as stopped:
+        done = getattr(stopped, "epochs", 0)
+        print(f"stopped by Ctrl-C after {done} of {args.epochs} epochs", flush=True)
+        raise SystemExit(130) from None
     print(f"training time: {elapsed:.2f} s for {args.epochs} epochs", flush=True)
     print(f"held-out accuracy: {clf.score(X_test, y_test):.4f}", flush=True)
     return clf

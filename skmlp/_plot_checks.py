@@ -20,7 +20,8 @@ def _check_matplotlib_support(caller_name):
     except ImportError as exc:
         raise ImportError(
             f"{caller_name} requires matplotlib, an optional dependency of skmlp. "
-            'Install it with `pip install "skmlp[plot]"` (or `pip install matplotlib`).'
+            "Install it with `pip install matplotlib` (or, from the root of a checkout of "
+            'skmlp, `pip install ".[plot]"`).'
         ) from exc
 
 

@@ -24,7 +24,8 @@ The model is read through its public fitted attributes only: ``coefs_``,
 Dropout needs nothing at prediction time (it is inverted dropout), so
 dropout-trained models convert like any other.
 
-This module needs the ``onnx`` extra (``pip install "skmlp[onnx]"``);
+This module needs the ``onnx`` extra (``pip install ".[onnx]"`` from the
+root of a checkout of skmlp, or ``pip install skl2onnx onnx onnxruntime``);
 ``import skmlp`` never imports it, nor skl2onnx.
 """
 
@@ -47,7 +48,8 @@ try:
     from skl2onnx.common.utils_classifier import get_label_classes
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "skmlp.onnx needs skl2onnx, onnx and onnxruntime: pip install 'skmlp[onnx]'."
+        "skmlp.onnx needs skl2onnx, onnx and onnxruntime, the onnx extra of skmlp: "
+        "pip install skl2onnx onnx onnxruntime (or pip install '.[onnx]' in a checkout)."
     ) from exc
 
 from sklearn.utils.validation import check_is_fitted

@@ -7,7 +7,8 @@ objects as attributes ending in ``_`` (``figure_``, ``ax_``, ...), and the
 class method ``from_estimator`` reads a fitted estimator and calls
 ``plot``.
 
-matplotlib is an optional dependency (``pip install "skmlp[plot]"``). This
+matplotlib is an optional dependency (the ``plot`` extra:
+``pip install ".[plot]"`` from the root of a checkout of skmlp). This
 module imports it only inside the functions that draw, so importing
 :mod:`skmlp.plotting` works without it; drawing raises an :class:`ImportError`
 that says how to install it.

@@ -1,10 +1,13 @@
 """The documentation builds without a single Sphinx warning.
 
 The build is the one of ``docs/README.md`` with ``-W`` (every warning is an
-error), ``--keep-going`` (report all of them), ``-E`` (re-read every page) and
-``-D plot_gallery=0``: the gallery pages are generated but the example
-scripts are not run, since ``tests/test_examples.py`` runs each of them
-already. It takes about 15 s.
+error), ``--keep-going`` (report all of them) and ``-E`` (re-read every page),
+gallery included: sphinx-gallery runs every example once, so an example that
+raises fails the build and this test. The examples run in quick mode
+(``SKMLP_EXAMPLES_QUICK=1``: a subset of MNIST or fewer epochs, where an
+example would otherwise take long; see ``docs/README.md``), with the
+non-interactive matplotlib backend and one BLAS thread. The build then takes
+about a minute on two cores, most of it the examples.
 
 The sources (``docs/``, ``examples/`` and ``skmlp/``, which the user guide
 quotes with ``literalinclude``) are copied to a temporary directory first:
@@ -19,8 +22,10 @@ the source of the functions they are attributed to.
 """
 
 import doctest
+import html as html_module
 import importlib
 import inspect
+import os
 import re
 import shutil
 import subprocess
@@ -33,8 +38,10 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS = REPO_ROOT / "docs"
+EXAMPLES = sorted((REPO_ROOT / "examples").rglob("plot_*.py"))
+MNIST_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist"
 BUILD_OUTPUTS = ("_build", "generated", "auto_examples", "gen_modules", "__pycache__")
-TIMEOUT = 600  # seconds; the build takes about 15
+TIMEOUT = 600  # seconds; the build takes about a minute, examples included
 
 
 def _copy_sources(dest):
@@ -42,6 +49,19 @@ def _copy_sources(dest):
     for name in ("docs", "examples", "skmlp"):
         shutil.copytree(REPO_ROOT / name, dest / name, ignore=ignore)
     return dest / "docs"
+
+
+def _build_env():
+    """The environment of the build: the examples in quick mode, as in CI."""
+    env = dict(os.environ, MPLBACKEND="Agg", SKMLP_EXAMPLES_QUICK="1")
+    # One BLAS thread: the examples train small networks on small batches, for
+    # which a second thread brings little and, on a busy machine, makes every
+    # matrix product wait for a free core.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
+    if MNIST_DIR.is_dir():  # conf.py would look next to the temporary copy
+        env.setdefault("SKMLP_MNIST_DIR", str(MNIST_DIR))
+    return env
 
 
 def _problems(output):
@@ -53,7 +73,7 @@ def _problems(output):
 
 @pytest.fixture(scope="module")
 def built_html(tmp_path_factory):
-    """Build the docs once (``-W``); the build's output directory."""
+    """Build the docs once (``-W``, examples run); the build's output directory."""
     pytest.importorskip("sphinx")
     pytest.importorskip("numpydoc")
     pytest.importorskip("sphinx_gallery")
@@ -62,13 +82,13 @@ def built_html(tmp_path_factory):
     source = _copy_sources(tmp_path / "src")
     command = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q",
-        "-b", "html", "-D", "plot_gallery=0",
+        "-b", "html", "-D", "plot_gallery=1",
         "-d", str(tmp_path / "doctrees"), str(source), str(tmp_path / "html"),
     ]
     try:
         # From the repository root, so that conf.py imports the skmlp under test.
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                                timeout=TIMEOUT)
+        result = subprocess.run(command, cwd=REPO_ROOT, env=_build_env(), capture_output=True,
+                                text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"the docs build did not finish within {TIMEOUT} s:\n{exc.stderr or ''}")
     return result, tmp_path / "html"
@@ -80,9 +100,69 @@ def test_docs_build_without_warnings(built_html):
     print("\n".join(problems))
     assert result.returncode == 0, (
         f"sphinx exited with status {result.returncode}; warnings and errors:\n"
-        + ("\n".join(problems) or result.stderr[-5000:])
+        + "\n".join(problems) + "\n--- the end of its output ---\n" + result.stderr[-5000:]
     )
     assert (html / "index.html").is_file()
+
+
+def _example_output(page):
+    """The text that an example printed, from its gallery page."""
+    blocks = re.findall(r'class="sphx-glr-script-out.*?<pre>(.*?)</pre>',
+                        page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return html_module.unescape(re.sub(r"<[^>]+>", "", "\n".join(blocks)))
+
+
+def test_every_example_ran_in_full(built_html):
+    """Each example has its page with what it printed or drew, and none says
+    that it skipped a part (an optional extra or the MNIST files missing)."""
+    result, html = built_html
+    assert result.returncode == 0
+    assert len(EXAMPLES) >= 9, EXAMPLES
+    skipped, silent = [], []
+    for script in EXAMPLES:
+        relative = script.relative_to(REPO_ROOT / "examples").with_suffix(".html")
+        page = html / "auto_examples" / relative
+        assert page.is_file(), f"no gallery page for {script.name}"
+        output = _example_output(page)
+        if not output and "sphx-glr-single-img" not in page.read_text(encoding="utf-8"):
+            silent.append(script.name)
+        for line in output.splitlines():
+            if re.search(r"\bskip|not installed|not found", line, flags=re.IGNORECASE):
+                skipped.append(f"{script.name}: {line.strip()}")
+    assert not silent, f"examples that printed and drew nothing: {silent}"
+    if not MNIST_DIR.is_dir():
+        skipped = [line for line in skipped if "MNIST" not in line]
+    assert not skipped, "examples that skipped a part in the docs build:\n" + "\n".join(skipped)
+
+
+_FAILING_GALLERY_CONF = """
+import runpy
+_docs = runpy.run_path({conf!r})
+extensions = ["sphinx_gallery.gen_gallery"]
+exclude_patterns = ["_build"]
+sphinx_gallery_conf = dict(_docs["sphinx_gallery_conf"], examples_dirs="examples",
+                           gallery_dirs="auto_examples")
+"""
+
+
+def test_an_example_that_raises_fails_the_build(tmp_path):
+    """With the gallery settings of ``docs/conf.py``, an example that raises
+    fails the build (not only under ``-W``): it cannot pass as a BROKEN
+    thumbnail. A one-page project, so that it takes seconds."""
+    pytest.importorskip("sphinx_gallery")
+    pytest.importorskip("matplotlib")
+    (tmp_path / "conf.py").write_text(_FAILING_GALLERY_CONF.format(conf=str(DOCS / "conf.py")))
+    (tmp_path / "index.rst").write_text("Test\n====\n\n.. toctree::\n\n   auto_examples/index\n")
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "README.txt").write_text("Examples\n========\n")
+    (tmp_path / "examples" / "plot_broken.py").write_text(
+        '"""\nBroken\n======\n\nIt raises.\n"""\n\nraise RuntimeError("this example is broken")\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path), str(tmp_path / "html")],
+        cwd=REPO_ROOT, env=_build_env(), capture_output=True, text=True, timeout=TIMEOUT)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "plot_broken.py" in output and "this example is broken" in output, output
 
 
 class _Assets(HTMLParser):
@@ -170,6 +250,13 @@ def test_tables_typeset_formulas(built_html):
         assert '<span class="pre">f(z)' not in table_html
         assert '<span class="pre">-sum_k' not in table_html
     assert r"\max(0, z)" in (html / "user_guide" / "parameters.html").read_text()
+    # The output deltas of the output-layer table are typeset, not code.
+    for page in ("learning.html", "regression.html"):
+        text = (html / "user_guide" / page).read_text(encoding="utf-8")
+        start = text.index("loss: output delta")
+        table_html = text[start:text.index("</table>", start)]
+        assert r"\delta^L = s\,(a - y)" in table_html, page
+        assert '<span class="pre">delta' not in table_html, page
 
 
 def _docs_extension():
@@ -203,6 +290,19 @@ def test_every_core_table_entry_has_latex(which):
                 stale.append(f"{name}: {number} of {entry.formula!r} not in {latex!r}")
     assert not undocumented, "\n".join(undocumented)
     assert not stale, "\n".join(stale)
+
+
+def test_every_output_delta_has_latex():
+    """Each way of making the output delta in the core's output table (its
+    ASCII ``formula``) has its LaTeX in docs/_ext/skmlp_docs.py."""
+    pytest.importorskip("sphinx")
+    ext = _docs_extension()
+    outputs, _ = ext.core_table("outputs")
+    formulas = {pairing.formula for output in outputs.values()
+                for pairing in output.losses.values()}
+    assert len(formulas) >= 2
+    for formula in formulas:
+        assert ext.formula_latex("deltas", formula)[0][0].startswith(r"\delta^L")
 
 
 def test_missing_latex_names_where_to_add_it():

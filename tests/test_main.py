@@ -4,7 +4,9 @@ The main job is run as a subprocess, as a user runs it. Long runs are never
 waited for: the test reads what it needs and ends the process it started.
 """
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Generous, for a loaded machine: the header needs only the imports and the
 # data split, a 3000-epoch run takes half a minute or more.
 FIRST_LINE_TIMEOUT = 20  # seconds
+# Ctrl-C ends the current mini-batch of 10 digits: well under a second.
+STOP_TIMEOUT = 10  # seconds
 
 
 def _skmlp(*args, **kwargs):
@@ -53,6 +57,39 @@ def test_header_is_printed_before_training_ends():
     # The loss of epoch 1 arrives as soon as epoch 1 is done, long before epoch 3000.
     assert re.match(r"\s+epoch\s+1\s+loss \d", epoch_1), epoch_1
     assert still_running, "the run ended before its header was read: not a long run"
+
+
+def _restore_sigint():
+    # A job started without job control inherits SIGINT ignored, and Python
+    # then keeps ignoring it; a terminal's foreground job has the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT are POSIX")
+def test_one_ctrl_c_stops_the_run_with_status_130():
+    """SIGINT to the process group, as a terminal's Ctrl-C: the run ends within
+    seconds, says after how many epochs, exits 130, and shows no traceback."""
+    process = subprocess.Popen([sys.executable, "-m", "skmlp", "--epochs", "3000",
+                                "--progress", "off"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=_restore_sigint)
+    try:
+        lines = [_readline_within(process.stdout, FIRST_LINE_TIMEOUT) for _ in range(3)]
+        assert lines[-1] is not None and "epoch" in lines[-1], lines
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=STOP_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, (process.returncode, out, err)
+    assert "Traceback" not in out + err, err
+    match = re.search(r"stopped by Ctrl-C after (\d+) of 3000 epochs", out)
+    assert match, out
+    assert 1 <= int(match.group(1)) < 3000
+    # No line claims the whole run: the training-time line is not printed.
+    assert "training time" not in out and "for 3000 epochs" not in out, out
 
 
 def test_report_epochs_are_log_spread_and_end_with_the_last():

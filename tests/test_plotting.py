@@ -310,7 +310,8 @@ def test_weight_images_unfitted_estimator_raises():
 ], ids=["loss.plot", "loss.from_estimator", "weights.plot", "weights.from_estimator"])
 def test_missing_matplotlib_gives_install_hint(monkeypatch, clf, draw):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=r'requires matplotlib.*pip install "skmlp\[plot\]"'):
+    with pytest.raises(ImportError,
+                       match=r'requires matplotlib.*pip install matplotlib.*pip install "\.\[plot\]"'):
         draw(clf)
 
 

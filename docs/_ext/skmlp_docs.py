@@ -64,8 +64,10 @@ EXAMPLE_ORDER = (
 #: the core table they document: ``"activations"`` for
 #: ``skmlp._core.activations.ACTIVATIONS`` (hidden activations),
 #: ``"outputs"`` for ``skmlp._core.outputs.OUTPUTS`` and ``"losses"`` for
-#: ``skmlp._core.losses.LOSSES``; to document a new entry, add a line to its
-#: table.
+#: ``skmlp._core.losses.LOSSES``; ``"deltas"`` is keyed by the ASCII
+#: ``formula`` of each way an output layer and a loss make the output delta
+#: (the ``Pairing`` values of ``OUTPUTS[name].losses``). To document a new
+#: entry, add a line to its table.
 FORMULAS_LATEX = {
     "activations": {
         "identity": [(r"f(z) = z", None)],
@@ -82,6 +84,13 @@ FORMULAS_LATEX = {
         "logistic": [(r"f(z) = \dfrac{1}{1 + e^{-z}}", None)],
         "softmax": [(r"f(z)_k = \dfrac{e^{z_k}}{\sum_j e^{z_j}}", None)],
         "exp": [(r"f(z) = e^{z}", None)],
+    },
+    "deltas": {
+        "delta = s (a - y)": [(r"\delta^L = s\,(a - y)", None)],
+        "delta = s (a - y) / n_outputs (loss averaged over outputs)": [
+            (r"\delta^L = s\,(a - y) / n_\mathrm{targets}", "averaged over the targets")],
+        "delta = f'(z) * dC/da": [
+            (r"\delta^L = f'(z) \odot \partial C / \partial a", None)],
     },
     "losses": {
         "log_loss": [(r"-\sum_k y_k \log a_k", "softmax outputs"),
@@ -124,7 +133,7 @@ def formula_latex(which, name):
     except KeyError:
         raise KeyError(f"{which} entry {name!r} has no LaTeX: add it to FORMULAS_LATEX "
                        "in docs/_ext/skmlp_docs.py") from None
-    _, module = core_table(which)
+    module = core_table(which)[1] if which in CORE_TABLES else None
     return [(latex(module) if callable(latex) else latex, condition)
             for latex, condition in renderings]
 
@@ -197,6 +206,17 @@ def _literal(text):
     return nodes.literal(text, text)
 
 
+def _separated(items, separator=", "):
+    """``items`` with ``separator`` text between them: a cell that may wrap
+    between two names in code, never inside one."""
+    cell = []
+    for i, item in enumerate(items):
+        if i:
+            cell.append(nodes.Text(separator))
+        cell.append(item)
+    return cell
+
+
 def _func_ref(target):
     """A cross-reference to the Python function ``target``, shown as code by
     its short name (the module is in the link; the cell stays narrow)."""
@@ -230,16 +250,15 @@ class SkmlpTable(Directive):
             outputs, _ = core_table("outputs")
             header = ["loss", "per-sample cost", "output layers"]
             rows = [[_literal(f"'{name}'"), self._formula("losses", name),
-                     _literal(", ".join(f"'{o}'" for o, entry in outputs.items()
-                                        if name in entry.losses))]
+                     _separated([_literal(f"'{o}'") for o, entry in outputs.items()
+                                 if name in entry.losses])]
                     for name in table]
             widths = [2, 5, 4]
         elif which == "outputs":
             table, _ = core_table("outputs")
             header = ["output layer", "f(z)", "loss: output delta"]
             rows = [[_literal(f"'{name}'"), self._formula("outputs", name),
-                     _literal("; ".join(f"'{loss}': {pairing.formula}"
-                                        for loss, pairing in output.losses.items()))]
+                     [self._delta(loss, pairing) for loss, pairing in output.losses.items()]]
                     for name, output in table.items()]
             widths = [2, 4, 6]
         elif which == "schedules":
@@ -253,6 +272,13 @@ class SkmlpTable(Directive):
             raise self.error(f"skmlp-table: unknown table {which!r}; expected "
                              "'activations', 'losses', 'outputs' or 'schedules'.")
         return [_table(header, rows, widths)]
+
+    def _delta(self, loss, pairing):
+        """A paragraph ``'loss': delta^L = ...`` with the delta typeset."""
+        (paragraph,) = self._formula("deltas", pairing.formula)
+        paragraph.insert(0, nodes.Text(": "))
+        paragraph.insert(0, _literal(f"'{loss}'"))
+        return paragraph
 
     def _formula(self, which, name):
         """The typeset formula(s) of an entry: one paragraph per rendering."""
