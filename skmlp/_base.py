@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._callbacks import FitHooks
+from ._calls import fast_partial_fit, param_snapshot, plain_rows
 from ._core.activations import HIDDEN_ACTIVATIONS
 from ._core.network import NonFiniteLayerInput, forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES, SOLVERS
@@ -269,7 +270,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return True
 
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
-        """One optimizer step on the mini-batch; the subclasses' ``partial_fit``."""
+        """One optimizer step on the mini-batch; the subclasses' ``partial_fit``.
+
+        Plain NumPy input to a model whose parameters have not changed since
+        the last call takes the fast path (:mod:`skmlp._calls`); anything
+        else is validated in full.
+        """
+        if fast_partial_fit(self, X, y, sample_weight, classes):
+            return self
+        return self._partial_fit_validated(X, y, sample_weight, classes)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit_validated(self, X, y, sample_weight, classes):
+        """``partial_fit`` through the full validation (parameters included)."""
         with _random_state_kept_on_failure(self.random_state):
             plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
             trainer, targets = plan.trainer, plan.targets
@@ -279,9 +292,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                     raise TrainingDiverged("the weights became non-finite or too large")
             except TrainingDiverged as reason:
                 # The step is on new state: raising leaves the model as it was.
-                raise ValueError(f"{NON_FINITE_MESSAGE} (partial_fit: {reason}; try a "
-                                 f"smaller learning_rate_init, now {self.learning_rate_init}, "
-                                 "or scale the data.) The model was left as it was.") from None
+                raise self._partial_fit_diverged(reason) from None
             history = trainer.history
             history.n_iter += 1
             history.t += plan.X.shape[0]
@@ -289,8 +300,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             history.last_loss = loss
             history.best_loss = min(history.best_loss, loss)
             trainer.optimizer.iteration_ends(history.t)
-            self._publish(plan)
+            self._publish(plan, call_cache=(trainer, param_snapshot(self)))
         return self
+
+    def _partial_fit_diverged(self, reason):
+        """scikit-learn's ``ValueError`` for a ``partial_fit`` step that diverged."""
+        return ValueError(f"{NON_FINITE_MESSAGE} (partial_fit: {reason}; try a smaller "
+                          f"learning_rate_init, now {self.learning_rate_init}, or scale the "
+                          "data.) The model was left as it was.")
 
     # -------------------------------------------------------------- checks
     def _prepare(self, X, y, sample_weight, *, partial, classes=None):
@@ -440,12 +457,18 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             **(plan.inputs or {}),
         }
 
-    def _publish(self, plan):
-        """Swap in the complete new state with a single assignment."""
+    def _publish(self, plan, call_cache=None):
+        """Swap in the complete new state with a single assignment.
+
+        ``call_cache`` (the trainer and a snapshot of the parameters it was
+        validated with) opens the fast path of :mod:`skmlp._calls` to the
+        next ``partial_fit``; any other call closes it.
+        """
         state = dict(vars(self))
         if plan.inputs is not None:  # a new fit: the input attributes are new too
             state.pop("feature_names_in_", None)
         state.update(self._fitted_state(plan))
+        state["_call_cache"] = call_cache
         self.__dict__ = state
 
     # ------------------------------------------------------------ predict
@@ -456,8 +479,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         # small network's forward pass; with no zero in W^1, the forward pass
         # checks X through z^1 instead (see forward's check_input), and X is
         # scanned with scikit-learn's check only when that check fires.
-        X = validate_data(self, X, accept_sparse=ACCEPTED_SPARSE, dtype=FLOAT_DTYPES,
-                          reset=False, ensure_all_finite=False)
+        plain = plain_rows(self, X)  # a float ndarray of the right width: checked
+        X = plain if plain is not None else validate_data(
+            self, X, accept_sparse=ACCEPTED_SPARSE, dtype=FLOAT_DTYPES, reset=False,
+            ensure_all_finite=False)
         check_fitted_weights(self.coefs_, self.intercepts_, self.n_features_in_,
                              self.n_outputs_, self.n_layers_)
         check_input = not sp.issparse(X) and bool(np.all(self.coefs_[0]))

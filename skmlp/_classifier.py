@@ -9,7 +9,7 @@ and the sample and class weights. The mathematics lives in
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
@@ -98,7 +98,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     fit.__doc__ = FIT_DOC.format(targets='labels', y_type='array-like of shape (n_samples,) or (n_samples, n_labels)', y_text='Class labels, or a 0/1 indicator matrix for multilabel targets.', name='MLPClassifier')
 
     @available_if(BaseMLP._check_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Take exactly one optimizer step on the mini-batch ``(X, y)``.
 
@@ -185,6 +184,33 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             out_activation=self._output_layer(binarizer.y_type_),
             attributes={"classes_": binarizer.classes_, "_label_binarizer": binarizer},
             stratify=None if multilabel else y)
+
+    def _fast_targets(self, y, dtype):
+        """Labels of a plain ``ndarray`` encoded against ``classes_`` directly,
+        for the fast call path (:mod:`skmlp._calls`); None sends the call
+        down the full path (multilabel, class weights, another kind of
+        label, or a label that is not in ``classes_``).
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_outputs) or None
+            As the label binarizer encodes them.
+        """
+        classes = self.classes_
+        numbers = "iufb"
+        if (y.ndim != 1 or self.class_weight is not None
+                or self._label_binarizer.y_type_ == "multilabel-indicator"
+                or not ((y.dtype.kind in numbers and classes.dtype.kind in numbers)
+                        or y.dtype.kind == classes.dtype.kind == "U")):
+            return None
+        index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        if not np.array_equal(classes[index], y):
+            return None  # an unknown label (or NaN): the full path names it
+        if len(classes) <= 2:  # one output: is it the second class?
+            return (index == 1).astype(dtype).reshape(-1, 1)
+        Y = np.zeros((len(y), len(classes)), dtype=dtype)
+        Y[np.arange(len(y)), index] = 1
+        return Y
 
     def _output_layer(self, target_type):
         """'softmax' for multiclass targets (unless output_activation='logistic'),

@@ -63,6 +63,7 @@ def saved_state(state):
         and :data:`FORMAT_VERSION`.
     """
     state = dict(state, _skmlp_version=__version__, _skmlp_format=FORMAT_VERSION)
+    state.pop("_call_cache", None)  # the fast call path's cache: rebuilt by the next call
     trainer = state.pop("_trainer", None)
     if trainer is not None:
         state["_skmlp_trainer"] = trainer_state(trainer)

@@ -8,7 +8,7 @@ their shape, the output layer the loss asks for, and R^2.
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
@@ -96,7 +96,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     fit.__doc__ = FIT_DOC.format(targets='targets', y_type='array-like of shape (n_samples,) or (n_samples, n_targets)', y_text="Target values (non-negative for ``loss='poisson'``).", name='MLPRegressor')
 
     @available_if(BaseMLP._check_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Take exactly one optimizer step on the mini-batch ``(X, y)``.
 
@@ -168,6 +167,26 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                              "loss='squared_error' for targets of any sign.")
         return Targets(Y=Y, sample_weight=sample_weight,
                        out_activation=_output_for(self.loss), attributes={})
+
+    def _fast_targets(self, y, dtype):
+        """Targets of a plain numeric ``ndarray`` in the training dtype, for
+        the fast call path (:mod:`skmlp._calls`); None sends the call down
+        the full path (another shape, non-finite values, negative Poisson
+        targets), which names the problem.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_outputs) or None
+        """
+        n_outputs = self.n_outputs_
+        if y.dtype.kind not in "iuf" or not (
+                (y.ndim == 1 and n_outputs == 1) or (y.ndim == 2 and y.shape[1] == n_outputs > 1)):
+            return None
+        with np.errstate(over="ignore"):
+            Y = y.reshape(len(y), n_outputs).astype(dtype, copy=False)
+        if not np.isfinite(Y).all() or (self.loss == "poisson" and (Y < 0).any()):
+            return None
+        return Y
 
     def _validation_scorer(self, targets, X_val, Y_val, w_val):
         """R^2 (scikit-learn's early-stopping score) and the loss on the held-out rows.
