@@ -37,7 +37,7 @@ from ._calls import fast_partial_fit, param_snapshot, plain_rows
 from ._core.activations import HIDDEN_ACTIVATIONS
 from ._core.network import NonFiniteLayerInput, forward
 from ._core.optimizers import LEARNING_RATE_SCHEDULES, SOLVERS
-from ._lbfgs import fit_lbfgs
+from ._fitting import SolverSpec, fit_trainer, partial_fit_step, start_trainer
 from ._persistence import loaded_state, saved_state
 from ._targets import (
     check_finite_cast,
@@ -46,14 +46,7 @@ from ._targets import (
     ravel_column,
     weights_in_dtype,
 )
-from ._training import (
-    Trainer,
-    TrainingDiverged,
-    TrainingInterrupted,
-    configure_optimizer,
-    make_optimizer,
-    run_epochs,
-)
+from ._training import Trainer, TrainingDiverged, TrainingInterrupted
 from .exceptions import DivergenceWarning, TrainingInterruptedWarning
 
 try:  # scikit-learn >= 1.9: set_callbacks(ProgressBar(), ScoringMonitor(...))
@@ -181,10 +174,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         trainer = plan.trainer
         stochastic = SOLVERS[self.solver].stochastic
         try:
-            if stochastic:
-                converged, message = self._fit_stochastic(plan, hooks)
-            else:
-                converged, message = self._fit_lbfgs(plan, hooks)
+            converged, message = self._run_solver(plan, hooks)
         except TrainingDiverged as reason:
             self._check_kept_after_divergence(plan, reason)
             restored = reason.restored_epoch
@@ -231,36 +221,31 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     def _early_stopping_applies(self):
         return self.early_stopping and SOLVERS[self.solver].stochastic
 
-    def _fit_stochastic(self, plan, hooks):
-        trainer, targets = plan.trainer, plan.targets
-        X, Y, sample_weight = plan.X, targets.Y, targets.sample_weight
-        validation = None
+    def _run_solver(self, plan, hooks):
+        """The one call of a ``fit`` into the training layer."""
+        targets = plan.targets
+        X, Y, sample_weight, validation = plan.X, targets.Y, targets.sample_weight, None
         if plan.validation is not None:
             (train, X_val, Y_val, w_val) = plan.validation
             X, Y = X[train], Y[train]
             sample_weight = None if sample_weight is None else sample_weight[train]
             validation = self._validation_scorer(targets, X_val, Y_val, w_val)
-        converged = run_epochs(
-            trainer, X, Y, sample_weight, batch_size=self._batch_size(X.shape[0]),
-            max_iter=self.max_iter, rng=plan.rng, shuffle=self.shuffle, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, validation=validation, hooks=hooks,
-        )
-        return converged, (f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                           "reached and the optimization hasn't converged yet.")
+        spec = self._solver_spec(X.shape[0])
+        return fit_trainer(plan.trainer, X, Y, sample_weight, spec, rng=plan.rng,
+                           validation=validation, hooks=hooks)
 
-    def _fit_lbfgs(self, plan, hooks):
-        trainer = plan.trainer
-        hooks.epoch_begin(trainer)
+    def _solver_spec(self, n_rows=None):
+        """The solver's parameters, for the training layer.
 
-        def on_iteration(trainer):
-            stop = hooks.epoch_end(trainer)
-            if not stop and trainer.history.n_iter < self.max_iter:
-                hooks.epoch_begin(trainer)  # closed by hooks.close() if it never runs
-            return stop
-
-        return fit_lbfgs(trainer, plan.X, plan.targets.Y, plan.targets.sample_weight,
-                         max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                         on_iteration=on_iteration)
+        ``n_rows``: the rows a ``fit`` trains on, which clip the mini-batch
+        size (with a warning when ``batch_size`` exceeds them); None for a
+        ``partial_fit`` step, whose mini-batch is the rows it is given.
+        """
+        stochastic = SOLVERS[self.solver].stochastic
+        batch_size = self._batch_size(n_rows) if stochastic and n_rows is not None else None
+        return SolverSpec(self.solver, self.get_params(deep=False), max_iter=self.max_iter,
+                          tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                          batch_size=batch_size, shuffle=self.shuffle, max_fun=self.max_fun)
 
     # ---------------------------------------------------------- partial_fit
     def _check_stochastic_solver(self):
@@ -285,22 +270,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         """``partial_fit`` through the full validation (parameters included)."""
         with _random_state_kept_on_failure(self.random_state):
             plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
-            trainer, targets = plan.trainer, plan.targets
+            targets = plan.targets
             try:
-                loss = trainer.step(plan.X, targets.Y, targets.sample_weight)
-                if not trainer.is_healthy():
-                    raise TrainingDiverged("the weights became non-finite or too large")
+                partial_fit_step(plan.trainer, plan.X, targets.Y, targets.sample_weight,
+                                 self._solver_spec())
             except TrainingDiverged as reason:
                 # The step is on new state: raising leaves the model as it was.
                 raise self._partial_fit_diverged(reason) from None
-            history = trainer.history
-            history.n_iter += 1
-            history.t += plan.X.shape[0]
-            # Constant memory over endless streams: loss_ and best_loss_, no curve.
-            history.last_loss = loss
-            history.best_loss = min(history.best_loss, loss)
-            trainer.optimizer.iteration_ends(history.t)
-            self._publish(plan, call_cache=(trainer, param_snapshot(self)))
+            self._publish(plan, call_cache=(plan.trainer, param_snapshot(self)))
         return self
 
     def _partial_fit_diverged(self, reason):
@@ -336,28 +313,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         targets.sample_weight = weights_in_dtype(targets.sample_weight, dtype)
         layer_units, objective = self._network(X.shape[1], targets)
         rng = None if (partial and continuing) else self._rng()
-        if continuing:
-            trainer = self._forked_trainer(layer_units)
-        else:
-            trainer = Trainer.initialize(layer_units, rng, dtype, objective)
-        trainer.objective, trainer.dropout = objective, dropout
-        if rng is not None:
-            trainer.rng = rng
+        trainer = self._start_trainer(layer_units, dtype, objective, dropout, rng, continuing)
         plan = _Plan(X, y, targets, trainer, inputs, first_call=partial and not continuing,
                      rng=rng)
-        if partial:
-            trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver,
-                                                    trainer.layout.n_params, dtype,
-                                                    **self.get_params(deep=False))
-            return plan
-        trainer.history.reset_stopping_rule()  # a warm start trains max_iter epochs again
-        if SOLVERS[self.solver].stochastic:
-            # A new optimizer per fit: it reads the current hyper-parameters.
-            trainer.optimizer = make_optimizer(self.solver, trainer.layout.n_params, dtype,
-                                               **self.get_params(deep=False))
-            if self.early_stopping:
-                plan.validation = self._split_validation(X, targets, rng)
+        if not partial and self._early_stopping_applies():
+            plan.validation = self._split_validation(X, targets, rng)
         return plan
+
+    def _start_trainer(self, layer_units, dtype, objective, dropout, rng, continuing):
+        """A new trainer, or (``continuing``) a fork of the fitted one, starting
+        from ``coefs_``/``intercepts_`` if they were assigned from outside."""
+        fitted = (dict(previous=self._trainer, coefs=self.coefs_, intercepts=self.intercepts_)
+                  if continuing else {})
+        return start_trainer(layer_units, dtype, objective, dropout, rng, **fitted)
 
     def _validate_input(self, X, y, *, reset):
         """Validate ``X`` and ``y``; with ``reset``, learn the input attributes
@@ -375,25 +343,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return X, ravel_column(y), inputs
 
     _y_numeric = False
-
-    def _forked_trainer(self, layer_units):
-        """A fork of the fitted trainer, after checking it fits ``layer_units``."""
-        trainer = self._trainer
-        if tuple(trainer.layout.layer_units) != tuple(layer_units):
-            raise ValueError(
-                f"The fitted network has layer sizes {trainer.layout.layer_units}, "
-                f"but the current parameters ask for {tuple(layer_units)}. Set "
-                "warm_start=False (or call fit rather than partial_fit) to start a new "
-                "network.")
-        if trainer.owns(self.coefs_, self.intercepts_):
-            return trainer.fork()
-        # coefs_/intercepts_ were assigned from outside (or unpickled): start from them.
-        shapes = [np.shape(W) for W in self.coefs_] + [np.shape(b) for b in self.intercepts_]
-        expected = trainer.layout.coef_shapes + [(n,) for n in layer_units[1:]]
-        if [tuple(s) for s in shapes] != [tuple(s) for s in expected]:
-            raise ValueError(f"coefs_ and intercepts_ have shapes {shapes}; the network "
-                             f"{tuple(layer_units)} needs {expected}.")
-        return trainer.fork(self.coefs_, self.intercepts_)
 
     def _split_validation(self, X, targets, rng):
         """Hold out ``validation_fraction`` of the rows for early stopping.

@@ -35,6 +35,7 @@ import copy
 
 import numpy as np
 
+from ._fitting import partial_fit_step
 from ._training import TrainingDiverged
 
 _PARAM_NAMES = {}
@@ -141,14 +142,7 @@ def _step_in_place(estimator, trainer, X, Y):
     dropout = bool(trainer.dropout) and any(trainer.dropout)
     rng_state = trainer.rng.bit_generator.state if dropout else None
     try:
-        loss = trainer.step(X, Y)
-        if not trainer.is_healthy():
-            raise TrainingDiverged("the weights became non-finite or too large")
-        history.n_iter += 1
-        history.t += X.shape[0]
-        history.last_loss = loss
-        history.best_loss = min(history.best_loss, loss)
-        trainer.optimizer.iteration_ends(history.t)
+        loss = partial_fit_step(trainer, X, Y)  # the optimizer as configured last time
         # One dict update: the published counters change all at once.
         estimator.__dict__.update(n_iter_=history.n_iter, t_=history.t, loss_=loss,
                                   best_loss_=history.best_loss)

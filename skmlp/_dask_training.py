@@ -287,6 +287,33 @@ class ShardedTrainer:
     def __getattr__(self, name):
         return getattr(self.trainer, name)
 
+    def __setattr__(self, name, value):
+        """Attributes other than its own (the optimizer, say) are the trainer's."""
+        if name in ("trainer", "data"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.trainer, name, value)
+
+    def step(self, X=None, Y=None, sample_weight=None):
+        """One step on all the shards' rows, one mini-batch (``partial_fit``).
+
+        Returns
+        -------
+        loss : float
+            The loss before the update.
+
+        Raises
+        ------
+        TrainingDiverged
+            If the loss is not finite (the weights are not updated).
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, grad = self.loss_and_gradient()
+            if not math.isfinite(loss):
+                raise TrainingDiverged(f"the loss became {loss}")
+            self.trainer.optimizer.update(self.trainer.params, grad)
+        return loss
+
     def loss_and_gradient(self, X=None, Y=None, sample_weight=None, dropout_masks=None,
                           batch=None):
         """Loss and gradient of all the shards' rows (``X``, ``Y``, ``sample_weight``

@@ -36,7 +36,6 @@ What differs on dask input:
 
 import dataclasses
 import functools
-import warnings
 
 import dask
 import dask.array as da
@@ -52,8 +51,8 @@ from ._dask_training import ShardedData, ShardedTrainer, run_sharded_epoch
 from ._regressor import MLPRegressor as _MLPRegressor
 from ._regressor import _output_for
 from ._targets import fit_label_binarizer, with_class_weight
-from ._training import Trainer, configure_optimizer, make_optimizer, run_epochs
-from .exceptions import DivergenceWarning
+from ._fitting import fit_trainer, partial_fit_step
+from ._training import TrainingDiverged
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -100,34 +99,17 @@ class _DataParallel:
                                                   classes=classes, partial=partial)
         layer_units, objective = self._network(X.shape[1], targets)
         rng = None if (partial and continuing) else self._rng()
-        trainer = (self._forked_trainer(layer_units) if continuing
-                   else Trainer.initialize(layer_units, rng, dtype, objective))
-        trainer.objective, trainer.dropout = objective, self._dropout_rates()
-        if rng is not None:
-            trainer.rng = rng
+        trainer = self._start_trainer(layer_units, dtype, objective, self._dropout_rates(),
+                                      rng, continuing)
         early = not partial and self.early_stopping and SOLVERS[self.solver].stochastic
         data, validation = self._shards(client, parts, encoding, X.shape[1],
-                                        rng if early else None, len(targets.attributes.get(
-                                            "classes_", ())))
+                                        rng if early else None)
         plan = _Plan(data, y, targets, trainer, None if continuing else
                      {"n_features_in_": X.shape[1]}, first_call=partial and not continuing,
                      rng=rng, validation=validation)
-        self._attach_optimizer(plan, partial)
         return plan
 
-    def _attach_optimizer(self, plan, partial):
-        """The optimizer of a ``fit`` (new) or a ``partial_fit`` (continued)."""
-        trainer, params = plan.trainer, self.get_params(deep=False)
-        n_params, dtype = trainer.layout.n_params, trainer.params.dtype
-        if partial:
-            trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver, n_params,
-                                                    dtype, **params)
-            return
-        trainer.history.reset_stopping_rule()
-        if SOLVERS[self.solver].stochastic:
-            trainer.optimizer = make_optimizer(self.solver, n_params, dtype, **params)
-
-    def _shards(self, client, parts, encoding, n_features, split_rng, n_classes):
+    def _shards(self, client, parts, encoding, n_features, split_rng):
         """The training shards (and validation shards, with ``split_rng``) on the workers.
 
         Returns
@@ -150,52 +132,33 @@ class _DataParallel:
         if seed is None:
             return data, None
         validation = ShardedData(client, futures[n:], sizes[n:], n_features)
-        needed = max(2, n_classes)
-        if validation.shape[0] < needed or data.shape[0] < max(1, n_classes):
+        if validation.shape[0] < 2 or data.shape[0] < 1:  # scikit-learn's rule
             raise ValueError(
-                f"The validation set is too small: validation_fraction="
-                f"{self.validation_fraction} held out {validation.shape[0]} of "
-                f"{sum(sizes)} rows, and early stopping needs at least {needed} in it and "
-                "in the training part. Increase validation_fraction, pass more samples, "
-                "or set early_stopping=False.")
+                f"The validation set is too small. Increase 'validation_fraction' or the "
+                f"size of your dataset: validation_fraction={self.validation_fraction} held "
+                f"out {validation.shape[0]} of {sum(sizes)} rows, and early stopping needs "
+                "at least 2 in it and 1 in the training part (or set early_stopping=False).")
         return data, validation
 
-    def _fit_lbfgs(self, plan, hooks):
-        if isinstance(plan.X, ShardedData):
-            plan = dataclasses.replace(plan, trainer=ShardedTrainer(plan.trainer, plan.X))
-        return super()._fit_lbfgs(plan, hooks)
-
-    def _fit_stochastic(self, plan, hooks):
+    def _run_solver(self, plan, hooks):
         if not isinstance(plan.X, ShardedData):
-            return super()._fit_stochastic(plan, hooks)
+            return super()._run_solver(plan, hooks)
         data = plan.X
         validation = (None if plan.validation is None
                       else self._sharded_scorer(plan.targets, plan.validation))
-        converged = run_epochs(
-            ShardedTrainer(plan.trainer, data), data, None, None,
-            batch_size=self._batch_size(data.shape[0]), max_iter=self.max_iter, rng=plan.rng,
-            shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-            validation=validation, hooks=hooks, epoch=run_sharded_epoch,
-        )
-        return converged, (f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                           "reached and the optimization hasn't converged yet.")
+        return fit_trainer(ShardedTrainer(plan.trainer, data), data, None, None,
+                           self._solver_spec(data.shape[0]), rng=plan.rng,
+                           validation=validation, hooks=hooks, epoch=run_sharded_epoch)
 
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
         if not dd.is_dask_collection(X, y, sample_weight):
             return super()._partial_fit(X, y, sample_weight=sample_weight, classes=classes)
         plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
-        trainer = ShardedTrainer(plan.trainer, plan.X)
-        loss, grad = trainer.loss_and_gradient()
-        if not np.isfinite(loss):
-            warnings.warn(f"partial_fit diverged: the loss of the mini-batch is {loss}. The "
-                          "step was not taken; try a smaller learning_rate_init (now "
-                          f"{self.learning_rate_init}).", DivergenceWarning)
-            return self
-        trainer.optimizer.update(trainer.params, grad)
-        history = trainer.history
-        history.n_iter, history.t = history.n_iter + 1, history.t + plan.X.shape[0]
-        history.last_loss, history.best_loss = loss, min(history.best_loss, loss)
-        trainer.optimizer.iteration_ends(history.t)
+        try:
+            partial_fit_step(ShardedTrainer(plan.trainer, plan.X), plan.X, None, None,
+                             self._solver_spec())
+        except TrainingDiverged as reason:  # on new state: the model is as it was
+            raise self._partial_fit_diverged(reason) from None
         self._publish(plan)
         return self
 

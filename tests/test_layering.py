@@ -38,7 +38,10 @@ def test_core_imports_only_numpy_scipy_and_itself():
     assert _violations(PACKAGE / "_core", ALLOWED_THIRD_PARTY, within_level=1) == []
 
 
-@pytest.mark.parametrize("module", ["_training.py", "_training_stops.py", "_lbfgs.py"])
+TRAINING_LAYER = ["_training.py", "_training_stops.py", "_fitting.py", "_lbfgs.py"]
+
+
+@pytest.mark.parametrize("module", TRAINING_LAYER)
 def test_training_layer_does_not_import_scikit_learn_or_the_estimator(module):
     path = PACKAGE / module
     allowed = ALLOWED_THIRD_PARTY | set(sys.stdlib_module_names)
@@ -85,7 +88,7 @@ def test_nothing_imports_sklearn_neural_network():
 
 # ------------------------------------------------- the import graph, transitively
 ESTIMATOR_LAYER = {"_base", "_classifier", "_regressor", "_targets", "_callbacks", "plotting",
-                   "_persistence",
+                   "_persistence", "_calls",
                    "_plot_checks", "dask", "_dask_data",
                    "utils", "__main__", "onnx"}
 
@@ -154,7 +157,8 @@ def _layering_violations(root, lower_layers):
 
 
 def test_core_and_training_never_reach_scikit_learn_or_the_estimator():
-    assert _layering_violations(PACKAGE, {"_core", "_training", "_lbfgs"}) == []
+    assert _layering_violations(PACKAGE, {"_core", "_training", "_training_stops", "_fitting",
+                                          "_lbfgs"}) == []
 
 
 def test_the_graph_check_follows_relative_and_indirect_imports(tmp_path):
