@@ -49,6 +49,7 @@ from ._base import Targets, _Plan
 from ._classifier import MLPClassifier as _MLPClassifier
 from ._core.optimizers import SOLVERS
 from ._dask_training import ShardedData, ShardedTrainer, run_sharded_epoch
+from ._parameters import optimizer_arguments
 from ._regressor import MLPRegressor as _MLPRegressor
 from ._regressor import _output_for
 from ._targets import fit_label_binarizer, with_class_weight
@@ -117,15 +118,15 @@ class _DataParallel:
 
     def _attach_optimizer(self, plan, partial):
         """The optimizer of a ``fit`` (new) or a ``partial_fit`` (continued)."""
-        trainer, params = plan.trainer, self.get_params(deep=False)
-        n_params, dtype = trainer.layout.n_params, trainer.params.dtype
+        trainer, arguments = plan.trainer, optimizer_arguments(self)
+        layout, dtype = trainer.layout, trainer.params.dtype
         if partial:
-            trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver, n_params,
-                                                    dtype, **params)
+            trainer.optimizer = configure_optimizer(trainer.optimizer, self.solver, layout,
+                                                    dtype, **arguments)
             return
         trainer.history.reset_stopping_rule()
         if SOLVERS[self.solver].stochastic:
-            trainer.optimizer = make_optimizer(self.solver, n_params, dtype, **params)
+            trainer.optimizer = make_optimizer(self.solver, layout, dtype, **arguments)
 
     def _shards(self, client, parts, encoding, n_features, split_rng, n_classes):
         """The training shards (and validation shards, with ``split_rng``) on the workers.

@@ -42,7 +42,7 @@ def test_signature_matches_scikit_learn():
 
     ours = list(inspect.signature(MLPRegressor).parameters)
     theirs = list(inspect.signature(SkMLPRegressor).parameters)
-    assert ours[:len(theirs)] == theirs and ours[len(theirs):] == ["dropout"]
+    assert ours[:len(theirs)] == theirs and ours[len(theirs):] == ["dropout", "weight_decay"]
     for name in theirs:
         assert (inspect.signature(MLPRegressor).parameters[name].default
                 == inspect.signature(SkMLPRegressor).parameters[name].default), name
