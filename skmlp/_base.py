@@ -20,7 +20,7 @@ import math
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -29,15 +29,14 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._callbacks import FitHooks
 from ._calls import fast_partial_fit, param_snapshot, plain_rows
-from ._core.activations import HIDDEN_ACTIVATIONS
 from ._core.network import NonFiniteLayerInput, forward
-from ._core.optimizers import LEARNING_RATE_SCHEDULES, SOLVERS
+from ._core.optimizers import SOLVERS
 from ._fitting import SolverSpec, fit_trainer, partial_fit_step, start_trainer
+from ._parameters import optimizer_arguments, parameter_constraints
 from ._persistence import loaded_state, saved_state
 from ._targets import (
     check_finite_cast,
@@ -124,33 +123,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     :meth:`_validation_split_stratified`.
     """
 
-    _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-        "solver": [StrOptions(set(SOLVERS))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
-                             Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
-    }
+    _parameter_constraints = parameter_constraints()
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -243,7 +216,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         """
         stochastic = SOLVERS[self.solver].stochastic
         batch_size = self._batch_size(n_rows) if stochastic and n_rows is not None else None
-        return SolverSpec(self.solver, self.get_params(deep=False), max_iter=self.max_iter,
+        return SolverSpec(self.solver, optimizer_arguments(self), max_iter=self.max_iter,
                           tol=self.tol, n_iter_no_change=self.n_iter_no_change,
                           batch_size=batch_size, shuffle=self.shuffle, max_fun=self.max_fun)
 

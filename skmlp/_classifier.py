@@ -11,7 +11,6 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -19,19 +18,15 @@ from ._base import BaseMLP, Targets
 from ._core.outputs import log_output
 from ._core.outputs import output_loss
 from ._core.objective import sample_scale_and_norm
-from ._docstring import FIT_DOC, CLASSIFIER_DOC, CLASSIFIER_LOSSES
+from ._docstring import FIT_DOC, CLASSIFIER_DOC
+from ._parameters import parameter_constraints
 from ._targets import check_labels, fit_label_binarizer, with_class_weight
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = CLASSIFIER_DOC
 
-    _parameter_constraints = {
-        **BaseMLP._parameter_constraints,
-        "loss": [StrOptions(set(CLASSIFIER_LOSSES))],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "output_activation": [StrOptions({"auto", "logistic"})],
-    }
+    _parameter_constraints = parameter_constraints("classifier")
 
     def __init__(
         self,
@@ -63,6 +58,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         class_weight=None,
         dropout=0.0,
         output_activation="auto",
+        weight_decay=0.01,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -91,6 +87,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.class_weight = class_weight
         self.dropout = dropout
         self.output_activation = output_activation
+        self.weight_decay = weight_decay
 
     def fit(self, X, y, sample_weight=None):
         return super().fit(X, y, sample_weight=sample_weight)

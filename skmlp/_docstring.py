@@ -1,167 +1,13 @@
 """The numpydoc docstrings of :class:`~skmlp.MLPClassifier` and :class:`~skmlp.MLPRegressor`.
 
-Kept apart from the estimators so that their modules stay short. Each
-parameter and attribute is described once; the two docstrings are
-assembled from those descriptions in the order of each signature, with the
-few that differ (``loss``, ``early_stopping``, the validation attributes,
-the outputs) written per estimator. The lists of activations, losses and
-learning-rate schedules are generated from the core's tables, so the
-documentation cannot fall out of step with them.
+Kept apart from the estimators so that their modules stay short. The
+``Parameters`` sections come from the parameter table
+(:mod:`skmlp._parameters`), in the order of each signature. Each fitted
+attribute is described once here, with the few that differ (the validation
+attributes, the outputs) written per estimator.
 """
 
-from ._core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from ._core.losses import LOSSES
-from ._core.optimizers import LEARNING_RATE_SCHEDULES
-from ._core.outputs import paired_losses
-
-#: The output layers of each estimator, and the losses they pair with (the
-#: output table decides; in the order of the loss table).
-CLASSIFIER_OUTPUTS = ("softmax", "logistic")
-REGRESSOR_OUTPUTS = ("identity", "exp")
-CLASSIFIER_LOSSES = paired_losses(*CLASSIFIER_OUTPUTS)
-REGRESSOR_LOSSES = tuple(loss for name in REGRESSOR_OUTPUTS for loss in paired_losses(name))
-
-
-def _bullets(table, names, describe, indent=8):
-    pad = " " * indent
-    return "\n".join(f"{pad}- '{name}': ``{describe(table[name])}``" for name in names)
-
-
-_ACTIVATION_LIST = _bullets(ACTIVATIONS, HIDDEN_ACTIVATIONS, lambda a: a.formula)
-_SCHEDULE_LIST = _bullets(LEARNING_RATE_SCHEDULES, list(LEARNING_RATE_SCHEDULES), str)
-
-
-def _loss_list(names):
-    return _bullets(LOSSES, names, lambda loss: loss.formula)
-
-
-def _choices(names):
-    return "{" + ", ".join(repr(n) for n in names) + "}"
-
-#: Parameter descriptions shared by the MLP family, by name.
-_PARAMETERS = {
-    'hidden_layer_sizes': """    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        The ith element is the number of units in the ith hidden layer.
-
-""",
-    'activation': f"""    activation : {{{", ".join(repr(n) for n in HIDDEN_ACTIVATIONS)}}}, default='relu'
-        Activation function of the hidden layers:
-
-{_ACTIVATION_LIST}
-
-""",
-    'solver': """    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        The optimizer: full-batch L-BFGS (``scipy.optimize.minimize`` on
-        skmlp's own loss and gradient), mini-batch stochastic gradient descent
-        with (Nesterov) momentum, or Adam. ``partial_fit`` is not available
-        with 'lbfgs'.
-
-""",
-    'alpha': """    alpha : float, default=0.0001
-        Strength of the L2 penalty ``alpha / (2 n) * sum ||W||^2``, ``n`` the
-        number of samples (or sum of sample weights) in the mini-batch.
-
-""",
-    'batch_size': """    batch_size : int or 'auto', default='auto'
-        Mini-batch size; 'auto' means ``min(200, n_samples)``.
-
-""",
-    'learning_rate': f"""    learning_rate : {{{", ".join(repr(n) for n in LEARNING_RATE_SCHEDULES)}}}, default='constant'
-        Learning-rate schedule, used by ``solver='sgd'`` only:
-
-{_SCHEDULE_LIST}
-
-""",
-    'learning_rate_init': """    learning_rate_init : float, default=0.001
-        Initial step size. A new value set with ``set_params`` between
-        :meth:`partial_fit` calls takes effect on the next call.
-
-""",
-    'power_t': """    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-
-""",
-    'max_iter': """    max_iter : int, default=200
-        Maximum number of epochs (passes over the data) of :meth:`fit`; for
-        'lbfgs', the maximum number of L-BFGS iterations.
-
-""",
-    'shuffle': """    shuffle : bool, default=True
-        Whether to shuffle the samples at every epoch.
-
-""",
-    'random_state': """    random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the shuffling, the early-stopping
-        validation split and the dropout masks. An int gives identical
-        results across calls and processes.
-
-""",
-    'tol': """    tol : float, default=1e-4
-        Tolerance of the stopping rule: training stops when the loss has not
-        improved by at least ``tol`` for more than ``n_iter_no_change``
-        consecutive epochs (with 'adaptive', the learning rate is divided by
-        5 instead, until it falls below 1e-6). For 'lbfgs' it is the
-        tolerance on the projected gradient (``gtol`` of
-        :func:`scipy.optimize.minimize`).
-
-""",
-    'verbose': """    verbose : bool, default=False
-        Print one line per epoch: epoch, loss, validation score (with early
-        stopping) and elapsed time. With scikit-learn >= 1.9, callbacks such
-        as ``sklearn.callback.ProgressBar`` and ``ScoringMonitor`` can be set
-        with ``set_callbacks``; each epoch (or L-BFGS iteration) is a task.
-
-""",
-    'warm_start': """    warm_start : bool, default=False
-        Reuse the weights of the previous fit as the starting point. A
-        warm-started :meth:`fit` trains for up to ``max_iter`` more epochs with
-        a fresh stopping rule (scikit-learn's stops after one epoch because
-        the old best loss carries over).
-
-""",
-    'momentum': """    momentum : float, default=0.9
-        Momentum of the 'sgd' solver, in [0, 1].
-
-""",
-    'nesterovs_momentum': """    nesterovs_momentum : bool, default=True
-        Whether 'sgd' uses Nesterov's momentum.
-
-""",
-    'validation_fraction': """    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping, in (0, 1).
-
-""",
-    'beta_1': """    beta_1 : float, default=0.9
-        Decay of Adam's first-moment estimate, in [0, 1).
-
-""",
-    'beta_2': """    beta_2 : float, default=0.999
-        Decay of Adam's second-moment estimate, in [0, 1).
-
-""",
-    'epsilon': """    epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
-
-""",
-    'n_iter_no_change': """    n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` that the stopping rule
-        tolerates.
-
-""",
-    'max_fun': """    max_fun : int, default=15000
-        Maximum number of loss-and-gradient evaluations of 'lbfgs'.
-
-""",
-    'dropout': """    dropout : float or array-like of shape (n_layers - 2,), default=0.0
-        Probability of dropping each hidden unit during training (inverted
-        dropout: kept units are scaled by ``1 / (1 - p)``), for all hidden
-        layers or one value per hidden layer. Masks are drawn from
-        ``random_state``; predictions use the whole network and are
-        deterministic. 'lbfgs' trains without dropout (its line search needs a
-        deterministic loss).
-
-""",
-}
+from ._parameters import parameter_docs
 
 #: Fitted attributes shared by the MLP family, by name.
 _ATTRIBUTES = {
@@ -202,7 +48,7 @@ _ATTRIBUTES = {
         The lowest loss since the stopping rule was last reset by
         :meth:`fit`: epoch losses of that fit, then the mini-batch losses of
         the :meth:`partial_fit` steps since (which are noisier than epoch
-        losses). None with ``early_stopping=True`` and 'sgd' or 'adam'.
+        losses). None with ``early_stopping=True`` and a mini-batch solver.
 
 """,
     'best_validation_score_': """    best_validation_score_ : float or None
@@ -220,43 +66,6 @@ _ATTRIBUTES = {
 
 """,
 }
-
-_CLASSIFIER_PARAMETERS = {
-    "loss": f"""    loss : {_choices(CLASSIFIER_LOSSES)}, default='log_loss'
-        The cost minimised, averaged over the samples:
-
-{_loss_list(CLASSIFIER_LOSSES)}
-
-        With 'squared_error' and ``output_activation='logistic'`` this is the
-        classic network of sigmoid outputs and the quadratic cost.
-
-""",
-    "class_weight": """    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes in the loss, ``{class_label: weight}``;
-        'balanced' uses ``n_samples / (n_classes * np.bincount(y))``. They
-        multiply ``sample_weight``. Not for multilabel targets; 'balanced' is
-        not available in :meth:`partial_fit`.
-
-""",
-    "early_stopping": """    early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data and
-        stop when the validation accuracy has not improved by at least ``tol``
-        for more than ``n_iter_no_change`` epochs; the weights of the best validation
-        epoch are restored at the end. 'sgd' and 'adam' only.
-
-""",
-}
-
-_CLASSIFIER_PARAMETERS["output_activation"] = """    output_activation : {'auto', 'logistic'}, default='auto'
-        The output layer. 'auto' is scikit-learn's choice: softmax for
-        multiclass targets, logistic for binary and multilabel ones.
-        'logistic' gives multiclass targets one sigmoid unit per class, as
-        in the classic network of the story (with ``loss='squared_error'``
-        the quadratic cost of sigmoid outputs): :meth:`predict` is the
-        class of the largest output, :meth:`predict_proba` the outputs
-        normalised to sum to one, and :meth:`score` plain accuracy.
-
-"""
 
 _CLASSIFIER_ATTRIBUTES = {
     "classes_": """    classes_ : ndarray of shape (n_classes,)
@@ -283,27 +92,6 @@ _CLASSIFIER_ATTRIBUTES = {
 """,
 }
 
-_REGRESSOR_PARAMETERS = {
-    "loss": f"""    loss : {_choices(REGRESSOR_LOSSES)}, default='squared_error'
-        The cost minimised, averaged over the samples; its output layer
-        follows from it (identity outputs for 'squared_error', exponential
-        outputs for 'poisson', whose targets must be non-negative):
-
-{_loss_list(REGRESSOR_LOSSES)}
-
-        'squared_error' is averaged over the targets too, as scikit-learn's
-        ``loss_`` is; see the :ref:`regression guide <regression>`.
-
-""",
-    "early_stopping": """    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when
-        the validation R^2 has not improved by at least ``tol`` for more than
-        ``n_iter_no_change`` epochs; the weights of the best validation epoch
-        are restored at the end. 'sgd' and 'adam' only.
-
-""",
-}
-
 _REGRESSOR_ATTRIBUTES = {
     "validation_scores_": """    validation_scores_ : list of float or None
         Validation R^2 after each epoch (early stopping only).
@@ -324,11 +112,6 @@ _REGRESSOR_ATTRIBUTES = {
 """,
 }
 
-_COMMON_ORDER = ("hidden_layer_sizes", "activation", "solver", "alpha", "batch_size",
-                 "learning_rate", "learning_rate_init", "power_t", "max_iter", "shuffle",
-                 "random_state", "tol", "verbose", "warm_start", "momentum",
-                 "nesterovs_momentum", "early_stopping", "validation_fraction", "beta_1",
-                 "beta_2", "epsilon", "n_iter_no_change", "max_fun")
 _ATTRIBUTE_ORDER = ("classes_", "coefs_", "intercepts_", "n_features_in_", "feature_names_in_",
                     "n_iter_", "t_", "loss_", "best_loss_", "validation_scores_",
                     "validation_loss_curve_", "best_validation_score_", "loss_curve_",
@@ -352,6 +135,9 @@ _REFERENCES = """    References
        R. Salakhutdinov, "Dropout: a simple way to prevent neural networks
        from overfitting", Journal of Machine Learning Research 15,
        1929-1958, 2014.
+    .. [5] I. Loshchilov and F. Hutter, "Decoupled weight decay
+       regularization", 7th International Conference on Learning
+       Representations (ICLR), 2019. arXiv:1711.05101.
 
 """
 
@@ -387,8 +173,8 @@ def _section(title, names, *tables):
     return f"    {title}\n    {'-' * len(title)}\n" + "".join(entries)
 
 
-def _estimator_doc(intro, parameter_order, parameters, attributes, rest):
-    return (intro + _section("Parameters", parameter_order, parameters, _PARAMETERS)
+def _estimator_doc(intro, estimator, attributes, rest):
+    return (intro + "    Parameters\n    ----------\n" + parameter_docs(estimator)
             + _section("Attributes", _ATTRIBUTE_ORDER, attributes, _ATTRIBUTES) + rest)
 
 CLASSIFIER_DOC = _estimator_doc(
@@ -405,8 +191,7 @@ CLASSIFIER_DOC = _estimator_doc(
     Read more in the :ref:`User Guide <user_guide>`.
 
 """,
-    _COMMON_ORDER + ("loss", "class_weight", "dropout", "output_activation"),
-    _CLASSIFIER_PARAMETERS, _CLASSIFIER_ATTRIBUTES,
+    "classifier", _CLASSIFIER_ATTRIBUTES,
     """    See Also
     --------
     sklearn.neural_network.MLPClassifier : The multi-layer perceptron of
@@ -426,8 +211,10 @@ CLASSIFIER_DOC = _estimator_doc(
 
     Weights and biases start from Glorot and Bengio's uniform distribution
     [2]_, with the bound scaled for logistic units as in scikit-learn. 'adam'
-    is the optimizer of Kingma and Ba [3]_; 'sgd' is mini-batch stochastic
-    gradient descent with classical or Nesterov momentum. Dropout [4]_ zeroes
+    is the optimizer of Kingma and Ba [3]_, 'adamw' the same with the
+    decoupled weight decay of Loshchilov and Hutter [5]_; 'sgd' is
+    mini-batch stochastic gradient descent with classical or Nesterov
+    momentum. Dropout [4]_ zeroes
     each hidden unit of a training mini-batch with probability ``dropout``.
 
     The cost is not convex: different ``random_state`` values can lead to
@@ -467,8 +254,7 @@ REGRESSOR_DOC = _estimator_doc(
     Read more in the :ref:`User Guide <regression>`.
 
 """,
-    ("loss",) + _COMMON_ORDER + ("dropout",),
-    _REGRESSOR_PARAMETERS, _REGRESSOR_ATTRIBUTES,
+    "regressor", _REGRESSOR_ATTRIBUTES,
     """    See Also
     --------
     sklearn.neural_network.MLPRegressor : The multi-layer perceptron
@@ -479,8 +265,8 @@ REGRESSOR_DOC = _estimator_doc(
     Notes
     -----
     The network is trained by backpropagation [1]_ from Glorot and Bengio's
-    initialisation [2]_, with L-BFGS, SGD or Adam [3]_, and optionally with
-    dropout [4]_, exactly as :class:`MLPClassifier` is; only the output layer
+    initialisation [2]_, with L-BFGS, SGD, Adam [3]_ or AdamW [5]_, and
+    optionally with dropout [4]_, exactly as :class:`MLPClassifier` is; only the output layer
     and the loss differ. Like every network trained by gradient descent, it
     is sensitive to the scale of the features and of the targets: standardise
     both (the targets with

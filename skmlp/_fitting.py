@@ -43,8 +43,8 @@ class SolverSpec:
     solver : str
         A name of :data:`~skmlp._core.optimizers.SOLVERS`.
     hyper_parameters : dict
-        The estimator's parameters, by name; the optimizer takes those its
-        class lists in ``hyper_parameters``.
+        The optimizer's arguments (from the table of parameters: argument
+        name -> value), for the solver's optimizer.
     max_iter : int
         Epochs (mini-batch solvers) or iterations (L-BFGS).
     tol : float
@@ -168,8 +168,8 @@ def fit_trainer(trainer, X, Y, sample_weight, spec, *, rng=None, validation=None
     trainer.history.reset_stopping_rule()
     if not SOLVERS[spec.solver].stochastic:
         return _fit_full_batch(trainer, X, Y, sample_weight, spec, hooks)
-    trainer.optimizer = make_optimizer(spec.solver, trainer.layout.n_params,
-                                       trainer.params.dtype, **spec.hyper_parameters)
+    trainer.optimizer = make_optimizer(spec.solver, trainer.layout, trainer.params.dtype,
+                                       **spec.hyper_parameters)
     converged = run_epochs(
         trainer, X, Y, sample_weight, batch_size=spec.batch_size, max_iter=spec.max_iter,
         rng=rng, shuffle=spec.shuffle, tol=spec.tol, n_iter_no_change=spec.n_iter_no_change,
@@ -220,7 +220,7 @@ def partial_fit_step(trainer, X, Y, sample_weight=None, spec=None):
     """
     if spec is not None:
         trainer.optimizer = configure_optimizer(
-            trainer.optimizer, spec.solver, trainer.layout.n_params, trainer.params.dtype,
+            trainer.optimizer, spec.solver, trainer.layout, trainer.params.dtype,
             **spec.hyper_parameters)
     loss = trainer.step(X, Y, sample_weight)
     if not trainer.is_healthy():

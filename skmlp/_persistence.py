@@ -23,9 +23,11 @@ format what the state holds
 1      the trainer as plain data (:func:`trainer_state`), under
        ``_skmlp_trainer``; ``coefs_``/``intercepts_`` only when they are
        not views into the parameter vector (assigned from outside)
+2      as 1, with the parameter ``weight_decay`` (and the solver 'adamw');
+       a file of an older format loads with ``weight_decay`` at its default
 ====== ==================================================================
 
-Files of both formats load; ``tests/data`` keeps one of each, and
+Files of every format load; ``tests/data`` keeps one of each, and
 ``tests/test_persistence.py`` checks that they keep loading.
 """
 
@@ -36,12 +38,13 @@ import numpy as np
 
 from ._core.network import ParameterLayout
 from ._core.optimizers import SOLVERS
+from ._parameters import parameters_of
 from ._training import History, Trainer
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
 #: The layout of the saved state this skmlp writes (see the module's table).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: NumPy bit generators a saved random generator may name (looked up by name).
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _TRAINER_ENTRIES = ("layer_units", "params", "objective", "dropout", "rng", "optimizer",
@@ -110,6 +113,10 @@ def loaded_state(state, estimator_name):
             f"This {estimator_name} was saved in format {layout!r} by skmlp {saved}; skmlp "
             f"{__version__} reads formats 0 to {FORMAT_VERSION}. Load it with skmlp "
             f"{saved}, or fit it again.")
+    # A parameter added since the file was saved (weight_decay, say) takes its default.
+    kind = "regressor" if "Regressor" in estimator_name else "classifier"
+    for row in parameters_of(kind):
+        state.setdefault(row.name, row.default)
     if layout == 0:
         return _from_format_0(state)
     if "_skmlp_trainer" in state:

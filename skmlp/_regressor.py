@@ -11,14 +11,14 @@ import scipy.sparse as sp
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from ._base import BaseMLP, Targets
 from ._targets import check_finite_cast
 from ._core.objective import sample_scale_and_norm
 from ._core.outputs import OUTPUTS, output_loss
-from ._docstring import FIT_DOC, REGRESSOR_DOC, REGRESSOR_LOSSES, REGRESSOR_OUTPUTS
+from ._docstring import FIT_DOC, REGRESSOR_DOC
+from ._parameters import REGRESSOR_OUTPUTS, parameter_constraints
 
 
 def _output_for(loss):
@@ -29,10 +29,7 @@ def _output_for(loss):
 class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = REGRESSOR_DOC
 
-    _parameter_constraints = {
-        **BaseMLP._parameter_constraints,
-        "loss": [StrOptions(set(REGRESSOR_LOSSES))],
-    }
+    _parameter_constraints = parameter_constraints("regressor")
     _y_numeric = True
 
     def __init__(
@@ -63,6 +60,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         dropout=0.0,
+        weight_decay=0.01,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -89,6 +87,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.weight_decay = weight_decay
 
     def fit(self, X, y, sample_weight=None):
         return super().fit(X, y, sample_weight=sample_weight)

@@ -26,20 +26,21 @@ __all__ = ["History", "InterruptGuard", "Trainer", "TrainingDiverged", "Training
            "configure_optimizer", "make_optimizer", "run_epoch", "run_epochs"]
 
 
-def make_optimizer(solver, n_params, dtype, /, **hyper):
+def make_optimizer(solver, layout, dtype, /, **arguments):
     """A new optimizer for ``solver``, from the solver table.
 
     Parameters
     ----------
     solver : str
         A stochastic solver of :data:`~skmlp._core.optimizers.SOLVERS`.
-    n_params : int
+    layout : ParameterLayout
+        The parameter vector the optimizer steps (an optimizer may treat the
+        weights and the biases differently, as AdamW's decay does).
     dtype : dtype
-    **hyper
-        Hyper-parameters named as the estimator's parameters
-        (``learning_rate_init``, ``momentum``, ``beta_1``, ...); those the
-        solver does not take are ignored, missing ones take the optimizer's
-        defaults.
+    **arguments
+        The optimizer's hyper-parameters, named as its constructor's
+        arguments (the estimator maps its parameters to them with its
+        parameter table, ``skmlp._parameters.optimizer_arguments``).
 
     Returns
     -------
@@ -48,13 +49,11 @@ def make_optimizer(solver, n_params, dtype, /, **hyper):
     kind = SOLVERS[solver].optimizer
     if kind is None:
         raise ValueError(f"solver={solver!r} has no mini-batch optimizer")
-    arguments = {argument: hyper[name] for name, argument in kind.hyper_parameters.items()
-                 if name in hyper}
-    return kind(n_params, dtype, **arguments)
+    return kind.for_layout(layout, dtype, **arguments)
 
 
-def configure_optimizer(optimizer, solver, n_params, dtype, /, **hyper):
-    """``optimizer`` set to the hyper-parameters ``hyper``, or a new one for ``solver``.
+def configure_optimizer(optimizer, solver, layout, dtype, /, **arguments):
+    """``optimizer`` set to the hyper-parameters ``arguments``, or a new one for ``solver``.
 
     Used between ``partial_fit`` calls, so that ``set_params`` takes effect:
     an optimizer of the kind ``solver`` asks for keeps its state (SGD's
@@ -67,9 +66,9 @@ def configure_optimizer(optimizer, solver, n_params, dtype, /, **hyper):
     optimizer : Optimizer or None
     solver : str
         A stochastic solver of :data:`~skmlp._core.optimizers.SOLVERS`.
-    n_params : int
+    layout : ParameterLayout
     dtype : dtype
-    **hyper
+    **arguments
         As for :func:`make_optimizer`.
 
     Returns
@@ -77,8 +76,8 @@ def configure_optimizer(optimizer, solver, n_params, dtype, /, **hyper):
     optimizer : Optimizer
     """
     if type(optimizer) is not SOLVERS[solver].optimizer:
-        return make_optimizer(solver, n_params, dtype, **hyper)
-    return optimizer.configure(**hyper)
+        return make_optimizer(solver, layout, dtype, **arguments)
+    return optimizer.configure(**arguments)
 
 
 @dataclass

@@ -34,7 +34,6 @@ What differs on dask input:
   mini-batch, computed on the cluster.
 """
 
-import dataclasses
 import functools
 
 import dask

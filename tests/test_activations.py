@@ -3,8 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
-from skmlp._core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, log_activation
-from skmlp._core.outputs import log_output
+from skmlp._core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 
 
 def test_hidden_activations_derive_from_the_table():
@@ -55,12 +54,13 @@ def test_extreme_inputs_are_stable(name, dtype):
         assert np.all((A >= 0) & (A <= 1))
 
 
-@pytest.mark.parametrize("name", ["logistic", "softmax"])
-def test_log_activation_is_kept_for_older_callers(name, rng):
-    Z = rng.normal(size=(5, 3))
-    np.testing.assert_array_equal(log_activation(name, Z.copy()), log_output(name, Z.copy()))
+def test_the_initialisation_gain_comes_from_the_table():
+    from skmlp._core.init import glorot_uniform
+    from skmlp._core.network import ParameterLayout
 
-
-def test_log_activation_rejects_other_names():
-    with pytest.raises(ValueError, match="logistic"):
-        log_activation("relu", np.zeros((1, 1)))
+    layout = ParameterLayout((50, 50))  # bound = sqrt(factor / 100)
+    for name, activation in ACTIVATIONS.items():
+        params = glorot_uniform(layout, name, np.random.default_rng(0))
+        bound = np.sqrt(activation.init_factor / 100)
+        assert np.abs(params).max() <= bound and np.abs(params).max() > 0.95 * bound
+    assert ACTIVATIONS["logistic"].init_factor == 2.0 and ACTIVATIONS["relu"].init_factor == 6.0

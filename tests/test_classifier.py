@@ -520,3 +520,42 @@ def test_fit_makes_no_copy_of_X():
         tracemalloc.stop()
     assert peak < 0.25 * X.nbytes, f"fit allocated {peak / X.nbytes:.0%} of X.nbytes"
     assert clf.coefs_[0].dtype == np.float32
+
+
+# ------------------------------------------------------------------ AdamW
+def test_adamw_trains_partial_fits_and_takes_set_params_between_calls():
+    from sklearn.base import clone
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    clf = MLPClassifier(hidden_layer_sizes=(8,), solver="adamw", weight_decay=0.1,
+                        learning_rate_init=0.01, max_iter=300, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert clone(clf).get_params()["weight_decay"] == 0.1
+    clf.partial_fit(X[:20], y[:20])
+    moments = clf._trainer.optimizer.first_moment.copy()
+    clf.set_params(weight_decay=0.3).partial_fit(X[:20], y[:20])
+    assert clf._trainer.optimizer.weight_decay == 0.3
+    assert not np.array_equal(clf._trainer.optimizer.first_moment, moments)  # state kept
+
+
+def test_weight_decay_shrinks_the_weights_and_leaves_adam_alone():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=100, n_features=6, random_state=0)
+    common = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=50,
+                  random_state=0)
+    norms = {}
+    for decay in (0.0, 5.0):
+        clf = MLPClassifier(solver="adamw", weight_decay=decay, **common).fit(X, y)
+        norms[decay] = sum(float(np.sum(W**2)) for W in clf.coefs_)
+    assert norms[5.0] < 0.5 * norms[0.0]
+    with_adam = MLPClassifier(solver="adam", weight_decay=5.0, **common).fit(X, y)
+    without = MLPClassifier(solver="adamw", weight_decay=0.0, **common).fit(X, y)
+    for a, b in zip(with_adam.coefs_, without.coefs_):
+        np.testing.assert_array_equal(a, b)  # 'adam' does not read weight_decay
+
+
+def test_weight_decay_must_be_non_negative():
+    with pytest.raises(ValueError, match="weight_decay"):
+        MLPClassifier(solver="adamw", weight_decay=-1.0).fit([[0.0], [1.0]], [0, 1])

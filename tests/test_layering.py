@@ -88,7 +88,7 @@ def test_nothing_imports_sklearn_neural_network():
 
 # ------------------------------------------------- the import graph, transitively
 ESTIMATOR_LAYER = {"_base", "_classifier", "_regressor", "_targets", "_callbacks", "plotting",
-                   "_persistence", "_calls",
+                   "_persistence", "_calls", "_parameters",
                    "_plot_checks", "dask", "_dask_data",
                    "utils", "__main__", "onnx"}
 

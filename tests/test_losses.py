@@ -69,24 +69,3 @@ def test_log_loss_never_takes_log_of_zero():
         for output in ("softmax", "logistic"):
             value = LOSSES["log_loss"].value(Y, A, output, 0.5)
             assert np.isfinite(value) and value > 0
-
-
-@pytest.mark.parametrize("loss, output", [("log_loss", "softmax"), ("log_loss", "logistic"),
-                                          ("squared_error", "softmax"),
-                                          ("squared_error", "identity")])
-def test_old_delta_functions_are_the_pairs_delta(loss, output, rng):
-    from skmlp._core import losses
-    from skmlp._core.outputs import output_loss
-
-    Y = np.eye(3)[rng.integers(0, 3, size=6)]
-    A = OUTPUTS[output].function(rng.normal(size=(6, 3)))
-    old = getattr(losses, f"{loss}_delta")(Y, A, output, 1 / 6, out=np.empty_like(A))
-    new = output_loss(output, loss).delta(Y, A, 1 / 6, out=np.empty_like(A))
-    np.testing.assert_array_equal(old, new)
-
-
-def test_old_log_loss_delta_still_refuses_a_non_canonical_output():
-    from skmlp._core.losses import log_loss_delta
-
-    with pytest.raises(ValueError, match="'identity' pairs with 'squared_error'"):
-        log_loss_delta(np.zeros((1, 2)), np.zeros((1, 2)), "identity", 1.0, out=np.zeros((1, 2)))

@@ -351,7 +351,8 @@ _DELETE = object()
 
 
 @pytest.mark.parametrize("path, value, message", [
-    (("_skmlp_format",), 2, "saved in format 2 .* reads formats 0 to 1"),
+    (("_skmlp_format",), FORMAT_VERSION + 1,
+     f"saved in format {FORMAT_VERSION + 1} .* reads formats 0 to {FORMAT_VERSION}"),
     (("_skmlp_format",), "1", "saved in format '1'"),
     (("_skmlp_trainer", "params"), np.zeros(3), r"params must be .* of shape \(\d+,\)"),
     (("_skmlp_trainer", "params"), [0.0], "params must be a float32 or float64 array"),

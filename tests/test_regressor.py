@@ -42,7 +42,7 @@ def test_signature_matches_scikit_learn():
 
     ours = list(inspect.signature(MLPRegressor).parameters)
     theirs = list(inspect.signature(SkMLPRegressor).parameters)
-    assert ours[:len(theirs)] == theirs and ours[len(theirs):] == ["dropout"]
+    assert ours[:len(theirs)] == theirs and ours[len(theirs):] == ["dropout", "weight_decay"]
     for name in theirs:
         assert (inspect.signature(MLPRegressor).parameters[name].default
                 == inspect.signature(SkMLPRegressor).parameters[name].default), name
@@ -257,3 +257,16 @@ def test_loss_curve_display_shows_training_and_validation_loss(data):
     curves = [line.get_ydata() for line in display.ax_.get_lines()]
     np.testing.assert_allclose(curves[0], reg.loss_curve_)
     np.testing.assert_allclose(curves[1], reg.validation_loss_curve_)
+
+
+def test_adamw_regressor_trains_and_partial_fits():
+    from sklearn.datasets import make_regression
+
+    X, y = make_regression(n_samples=100, n_features=5, noise=0.1, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(16,), solver="adamw", weight_decay=0.01,
+                       learning_rate_init=0.01, max_iter=500, random_state=0)
+    reg.fit(X, y / y.std())
+    assert reg.score(X, y / y.std()) > 0.9
+    n_iter = reg.n_iter_
+    reg.set_params(weight_decay=0.0).partial_fit(X[:10], y[:10] / y.std())
+    assert reg._trainer.optimizer.weight_decay == 0.0 and reg.n_iter_ == n_iter + 1

@@ -3,17 +3,24 @@ import pickle
 import numpy as np
 import pytest
 
+from skmlp import MLPClassifier
 from skmlp._core.objective import loss_and_gradient
+from skmlp._parameters import optimizer_arguments
 from skmlp._training import EpochHooks, History, Trainer, make_optimizer, run_epoch, run_epochs
 
 OBJECTIVE = dict(hidden_activation="tanh", output_activation="softmax", loss="log_loss",
                  alpha=0.0)
 
 
+def _arguments(solver, **params):
+    """The optimizer arguments of an estimator with ``params`` (the rest default)."""
+    return optimizer_arguments(MLPClassifier(solver=solver, **params))
+
+
 def _trainer(rng, solver="sgd", momentum=0.0, dtype=np.float64):
     trainer = Trainer.initialize((4, 5, 3), rng, dtype, OBJECTIVE)
-    trainer.optimizer = make_optimizer(solver, trainer.layout.n_params, dtype,
-                                       learning_rate_init=0.1, momentum=momentum)
+    trainer.optimizer = make_optimizer(solver, trainer.layout, dtype, **_arguments(
+        solver, learning_rate_init=0.1, momentum=momentum))
     return trainer
 
 
@@ -185,9 +192,9 @@ def test_fast_epoch_equals_reference_steps(activation, optimizer, dtype, rng):
     objective = dict(OBJECTIVE, hidden_activation=activation, alpha=alpha)
 
     trainer = Trainer.initialize((4, 6, 5, 3), rng, dtype, objective)
-    trainer.optimizer = make_optimizer(spec["solver"], trainer.layout.n_params, dtype,
-                                       learning_rate_init=lr, momentum=spec["momentum"],
-                                       nesterovs_momentum=spec["nesterov"])
+    trainer.optimizer = make_optimizer(spec["solver"], trainer.layout, dtype, **_arguments(
+        spec["solver"], learning_rate_init=lr, momentum=spec["momentum"],
+        nesterovs_momentum=spec["nesterov"]))
     X, Y = _data(rng, n=25)
     X, Y = X.astype(dtype), Y.astype(dtype)
     params = [p.astype(np.float64) for p in trainer.coefs + trainer.intercepts]

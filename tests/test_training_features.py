@@ -51,7 +51,8 @@ def test_learning_rate_schedule_matches_scikit_learn(schedule):
 
     from skmlp._core.optimizers import SGD
 
-    ours = SGD(3, np.float64, learning_rate_init=0.3, schedule=schedule, power_t=0.7)
+    ours = SGD(3, np.float64, learning_rate_init=0.3, momentum=0.9, nesterov=True,
+               schedule=schedule, power_t=0.7)
     theirs = SGDOptimizer([np.zeros(3)], learning_rate_init=0.3, lr_schedule=schedule,
                           power_t=0.7)
     for t in [10, 100, 1000]:
@@ -65,7 +66,8 @@ def test_adaptive_schedule_matches_scikit_learn():
 
     from skmlp._core.optimizers import SGD
 
-    ours = SGD(1, np.float64, learning_rate_init=0.01, schedule="adaptive")
+    ours = SGD(1, np.float64, learning_rate_init=0.01, momentum=0.9, nesterov=True,
+               schedule="adaptive", power_t=0.5)
     theirs = SGDOptimizer([np.zeros(1)], learning_rate_init=0.01, lr_schedule="adaptive")
     for _ in range(8):
         assert ours.on_plateau() == theirs.trigger_stopping("", verbose=False)

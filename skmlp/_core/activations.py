@@ -42,11 +42,17 @@ class Activation:
         ``derivative(A, delta) -> delta * f'(Z)``, in place on ``delta``.
     formula : str
         The formula, for documentation.
+    init_factor : float, default=6.0
+        The Glorot uniform initialisation of a layer of these units draws
+        from ``[-bound, bound]``, ``bound = sqrt(init_factor / (n_in +
+        n_out))``: 6 (Glorot & Bengio), 2 for logistic units (as in
+        scikit-learn).
     """
 
     function: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
     formula: str
+    init_factor: float = 6.0
 
 
 def _identity(Z):
@@ -119,7 +125,7 @@ def _elu_derivative(A, delta):
 ACTIVATIONS = {
     "identity": Activation(_identity, _identity_derivative, "f(z) = z"),
     "logistic": Activation(
-        _logistic, _logistic_derivative, "f(z) = 1 / (1 + exp(-z))"
+        _logistic, _logistic_derivative, "f(z) = 1 / (1 + exp(-z))", init_factor=2.0
     ),
     "tanh": Activation(_tanh, _tanh_derivative, "f(z) = tanh(z)"),
     "relu": Activation(_relu, _relu_derivative, "f(z) = max(0, z)"),
@@ -136,13 +142,3 @@ ACTIVATIONS = {
 #: Names allowed for hidden layers, in table order.
 HIDDEN_ACTIVATIONS = tuple(ACTIVATIONS)
 
-
-def log_activation(name, Z):
-    """Logarithm of the output activation; kept for older callers.
-
-    The same as :func:`skmlp._core.outputs.log_output`, which new code should
-    call.
-    """
-    from .outputs import log_output  # outputs imports this module
-
-    return log_output(name, Z)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .network import ParameterLayout
 
 
@@ -10,7 +11,8 @@ def glorot_uniform(layout, hidden_activation, rng, dtype=np.float64):
 
     Layer ``l`` with ``n_in`` inputs and ``n_out`` units draws its weights and
     biases uniformly from ``[-bound, bound]`` with
-    ``bound = sqrt(factor / (n_in + n_out))``, where ``factor`` is 6, or 2 for
+    ``bound = sqrt(factor / (n_in + n_out))``, where ``factor`` is the hidden
+    activation's ``init_factor`` in the activation table: 6, or 2 for
     logistic hidden units (Glorot & Bengio, 2010), the same rule as
     scikit-learn's MLP.
 
@@ -19,7 +21,8 @@ def glorot_uniform(layout, hidden_activation, rng, dtype=np.float64):
     layout : ParameterLayout
         Layer sizes and the position of each layer's parameters.
     hidden_activation : str
-        Name of the hidden activation; selects ``factor``.
+        Name of the hidden activation (of the activation table); its
+        ``init_factor`` is ``factor``.
     rng : numpy.random.Generator
         Source of randomness.
     dtype : {numpy.float32, numpy.float64}, default=numpy.float64
@@ -40,7 +43,7 @@ def glorot_uniform(layout, hidden_activation, rng, dtype=np.float64):
     >>> params.shape
     (23,)
     """
-    factor = 2.0 if hidden_activation == "logistic" else 6.0
+    factor = ACTIVATIONS[hidden_activation].init_factor
     params = np.empty(layout.n_params, dtype=dtype)
     coefs, intercepts = layout.unpack(params)
     for W, b in zip(coefs, intercepts):

@@ -150,60 +150,6 @@ def poisson_value(Y, A, output_activation, sample_scale):
     return _weighted_total(terms, sample_scale)
 
 
-def _pair_delta(loss, Y, A, output_activation, sample_scale, out):
-    from .outputs import output_loss  # outputs imports this module
-
-    return output_loss(output_activation, loss).delta(Y, A, sample_scale, out)
-
-
-def log_loss_delta(Y, A, output_activation, sample_scale, out):
-    """Output delta of the cross-entropy, ``delta^L = s * (A - Y)``; kept for
-    older callers.
-
-    The same as ``output_loss(output_activation, 'log_loss').delta(Y, A,
-    sample_scale, out)`` (:func:`skmlp._core.outputs.output_loss`), which new
-    code should call: softmax and logistic outputs are the cross-entropy's
-    canonical pairs, so the derivative of the activation cancels against that
-    of the logarithm.
-
-    Parameters
-    ----------
-    Y, A : ndarray of shape (n_samples, n_outputs)
-    output_activation : {'softmax', 'logistic'}
-    sample_scale : float or ndarray of shape (n_samples, 1)
-    out : ndarray of shape (n_samples, n_outputs)
-
-    Returns
-    -------
-    delta : ndarray of shape (n_samples, n_outputs)
-        ``out``, holding ``dC/dZ^L``.
-    """
-    return _pair_delta("log_loss", Y, A, output_activation, sample_scale, out)
-
-
-def squared_error_delta(Y, A, output_activation, sample_scale, out):
-    """Output delta of the squared error; kept for older callers.
-
-    The same as ``output_loss(output_activation, 'squared_error').delta(Y, A,
-    sample_scale, out)`` (:func:`skmlp._core.outputs.output_loss`), which new
-    code should call: ``dC/dA = s * (A - Y)`` through the derivative of a
-    softmax or logistic output, or ``s * (A - Y) / n_outputs`` directly after
-    an identity output.
-
-    Parameters
-    ----------
-    Y, A : ndarray of shape (n_samples, n_outputs)
-    output_activation : {'identity', 'logistic', 'softmax'}
-    sample_scale : float or ndarray of shape (n_samples, 1)
-    out : ndarray of shape (n_samples, n_outputs)
-
-    Returns
-    -------
-    delta : ndarray of shape (n_samples, n_outputs)
-    """
-    return _pair_delta("squared_error", Y, A, output_activation, sample_scale, out)
-
-
 @dataclass(frozen=True)
 class Loss:
     """One row of the loss table.

@@ -6,6 +6,8 @@ step in place. All arithmetic is in the dtype of the parameters and reuses
 preallocated scratch arrays, so a step allocates nothing of size ``n_params``.
 """
 
+import copy
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,12 +32,13 @@ class Optimizer:
     only saves allocations inside :meth:`update`: it is never saved, and is
     rebuilt on load.
 
-    Subclasses set ``hyper_parameters``: the estimator parameter each
-    constructor argument comes from (estimator name -> argument name).
+    A subclass's constructor takes ``(n_params, dtype)`` and then its
+    hyper-parameters as keyword arguments without defaults (the defaults
+    are the estimators', in their parameter table), each kept as the
+    attribute of the same name. An optimizer that needs to know where the
+    weights end and the biases begin overrides :meth:`for_layout`.
     """
 
-    #: Estimator parameter name -> constructor argument and attribute name.
-    hyper_parameters = {}
     #: Names of the scratch arrays.
     _scratch_names = ()
 
@@ -43,10 +46,34 @@ class Optimizer:
         for name in self._scratch_names:
             setattr(self, name, np.empty_like(like))
 
+    @classmethod
+    def for_layout(cls, layout, dtype, **arguments):
+        """A new optimizer for the parameter vector ``layout`` describes.
+
+        Parameters
+        ----------
+        layout : ParameterLayout
+            Its ``n_params`` parameters; the weights are ``params[:n_coefs]``.
+        dtype : dtype
+        **arguments
+            The hyper-parameters, named as the constructor's arguments.
+
+        Returns
+        -------
+        optimizer : Optimizer
+        """
+        return cls(layout.n_params, dtype, **arguments)
+
+    @classmethod
+    def arguments(cls):
+        """The names of the constructor's hyper-parameters (after ``n_params, dtype``)."""
+        return tuple(inspect.signature(cls).parameters)[2:]
+
     def state(self):
-        """A copy of the state (arrays copied): what :meth:`load_state` takes."""
-        return {name: value.copy() if isinstance(value, np.ndarray) else value
-                for name, value in vars(self).items() if not name.startswith("_")}
+        """A copy of the state (arrays and other mutable values copied):
+        what :meth:`load_state` takes."""
+        return {name: _copied(value) for name, value in vars(self).items()
+                if not name.startswith("_")}
 
     def load_state(self, state):
         """Return to a saved :meth:`state`, in place (arrays keep their identity)."""
@@ -54,7 +81,7 @@ class Optimizer:
             if isinstance(value, np.ndarray):
                 getattr(self, name)[...] = value
             else:
-                setattr(self, name, value)
+                setattr(self, name, _copied(value))
 
     @classmethod
     def from_state(cls, state, n_params, dtype):
@@ -80,7 +107,9 @@ class Optimizer:
             If ``state`` names other entries than this kind's state, or one of
             its arrays is not of shape ``(n_params,)`` and ``dtype``.
         """
-        new = cls(n_params, dtype)
+        given = state if isinstance(state, dict) else {}
+        # Placeholders for missing hyper-parameters: the names are checked next.
+        new = cls(n_params, dtype, **{name: given.get(name, 0) for name in cls.arguments()})
         expected = vars(new)
         names = sorted(name for name in expected if not name.startswith("_"))
         if not isinstance(state, dict) or set(state) != set(names):
@@ -109,20 +138,24 @@ class Optimizer:
         new.__dict__.update(self.state())
         return new
 
-    def configure(self, **hyper):
-        """Take new hyper-parameters (named as estimator parameters), keeping the state.
+    def configure(self, **arguments):
+        """Take new hyper-parameters (named as the constructor's), keeping the state.
 
-        Names this optimizer does not take are ignored, so the estimator can
-        pass all of its parameters. A new ``learning_rate_init`` goes through
-        :meth:`set_learning_rate_init`.
+        A new ``learning_rate_init`` goes through :meth:`set_learning_rate_init`.
+
+        Raises
+        ------
+        TypeError
+            If a name is not one of the constructor's hyper-parameters.
         """
-        for name, attribute in self.hyper_parameters.items():
-            if name not in hyper:
-                continue
-            if attribute == "learning_rate_init":
-                self.set_learning_rate_init(hyper[name])
+        unknown = sorted(set(arguments) - set(self.arguments()))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} takes no hyper-parameters {unknown}.")
+        for name, value in arguments.items():
+            if name == "learning_rate_init":
+                self.set_learning_rate_init(value)
             else:
-                setattr(self, attribute, hyper[name])
+                setattr(self, name, value)
         return self
 
     def __getstate__(self):
@@ -153,11 +186,11 @@ class SGD(Optimizer):
     ----------
     n_params : int
     dtype : dtype
-    learning_rate_init : float, default=0.1
-    momentum : float, default=0.9
-    nesterov : bool, default=True
-    schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
-    power_t : float, default=0.5
+    learning_rate_init : float
+    momentum : float
+    nesterov : bool
+    schedule : {'constant', 'invscaling', 'adaptive'}
+    power_t : float
 
     Attributes
     ----------
@@ -168,20 +201,18 @@ class SGD(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> opt = SGD(2, np.float64, learning_rate_init=0.5, momentum=0.0)
+    >>> opt = SGD(2, np.float64, learning_rate_init=0.5, momentum=0.0, nesterov=False,
+    ...           schedule="constant", power_t=0.5)
     >>> params = np.array([1.0, 2.0])
     >>> opt.update(params, np.array([1.0, -1.0]))
     >>> params
     array([0.5, 2.5])
     """
 
-    hyper_parameters = {"learning_rate_init": "learning_rate_init", "momentum": "momentum",
-                        "nesterovs_momentum": "nesterov", "learning_rate": "schedule",
-                        "power_t": "power_t"}
     _scratch_names = ("_step",)
 
-    def __init__(self, n_params, dtype, learning_rate_init=0.1, momentum=0.9,
-                 nesterov=True, schedule="constant", power_t=0.5):
+    def __init__(self, n_params, dtype, *, learning_rate_init, momentum, nesterov, schedule,
+                 power_t):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.momentum = momentum
@@ -263,9 +294,10 @@ class Adam(Optimizer):
     ----------
     n_params : int
     dtype : dtype
-    learning_rate_init : float, default=0.001
-    beta_1, beta_2 : float, default=0.9, 0.999
-    epsilon : float, default=1e-8
+    learning_rate_init : float
+    beta_1, beta_2 : float
+        In [0, 1).
+    epsilon : float
 
     Attributes
     ----------
@@ -276,19 +308,17 @@ class Adam(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> opt = Adam(1, np.float64, learning_rate_init=0.1)
+    >>> opt = Adam(1, np.float64, learning_rate_init=0.1, beta_1=0.9, beta_2=0.999,
+    ...            epsilon=1e-8)
     >>> params = np.array([1.0])
     >>> opt.update(params, np.array([3.0]))  # the first step has length ~eta
     >>> params.round(6)
     array([0.9])
     """
 
-    hyper_parameters = {"learning_rate_init": "learning_rate_init", "beta_1": "beta_1",
-                        "beta_2": "beta_2", "epsilon": "epsilon"}
     _scratch_names = ("_scratch",)
 
-    def __init__(self, n_params, dtype, learning_rate_init=0.001, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8):
+    def __init__(self, n_params, dtype, *, learning_rate_init, beta_1, beta_2, epsilon):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.beta_1 = beta_1
@@ -336,6 +366,71 @@ class Adam(Optimizer):
         return True
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Before Adam's step, the weights (not the biases) shrink by a factor
+    apart from the gradient, so the decay is not rescaled by Adam's
+    moments as an L2 penalty in the loss would be::
+
+        W      <- (1 - eta lambda) W                 (weights only)
+        params <- params - eta_t m / (sqrt(v) + epsilon)   (Adam's step)
+
+    Parameters
+    ----------
+    n_params : int
+    dtype : dtype
+    learning_rate_init, beta_1, beta_2, epsilon : float
+        As for :class:`Adam`.
+    weight_decay : float
+        ``lambda``, non-negative.
+    n_weights : int or None, default=None
+        The weights are ``params[:n_weights]`` (the layout of
+        :class:`~skmlp._core.network.ParameterLayout` puts them first);
+        None decays every parameter. :meth:`for_layout` sets it.
+
+    Attributes
+    ----------
+    t : int
+    first_moment, second_moment : ndarray of shape (n_params,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = AdamW(2, np.float64, learning_rate_init=0.1, beta_1=0.9, beta_2=0.999,
+    ...             epsilon=1e-8, weight_decay=0.5, n_weights=1)
+    >>> params = np.array([1.0, 1.0])  # a weight, then a bias
+    >>> opt.update(params, np.array([0.0, 0.0]))  # no gradient: only the weight decays
+    >>> params
+    array([0.95, 1.  ])
+    """
+
+    def __init__(self, n_params, dtype, *, learning_rate_init, beta_1, beta_2, epsilon,
+                 weight_decay, n_weights=None):
+        super().__init__(n_params, dtype, learning_rate_init=learning_rate_init,
+                         beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        self.weight_decay = weight_decay
+        self.n_weights = n_params if n_weights is None else int(n_weights)
+
+    @classmethod
+    def for_layout(cls, layout, dtype, **arguments):
+        """A new AdamW that decays the weights of ``layout``, not its biases."""
+        return cls(layout.n_params, dtype, n_weights=layout.n_coefs, **arguments)
+
+    def update(self, params, grad):
+        """One step in place.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        grad : ndarray of shape (n_params,)
+        """
+        if self.weight_decay:
+            params[:self.n_weights] *= params.dtype.type(
+                1 - self.learning_rate * self.weight_decay)
+        super().update(params, grad)
+
+
 @dataclass(frozen=True)
 class Solver:
     """One row of the solver table.
@@ -345,16 +440,13 @@ class Solver:
     optimizer : type or None
         The :class:`Optimizer` subclass that steps mini-batches, or None for
         the full-batch L-BFGS solver (SciPy keeps its state).
-    parameters : tuple of str
-        The estimator parameters this solver reads, besides those every
-        solver reads (``max_iter``, ``tol``, ...).
-    summary : str
-        One line for the documentation.
+
+    The estimator parameters each solver reads, and the optimizer arguments
+    they become, are in the estimators' parameter table
+    (``skmlp._parameters``).
     """
 
     optimizer: type
-    parameters: tuple
-    summary: str
 
     @property
     def stochastic(self):
@@ -364,10 +456,17 @@ class Solver:
 
 #: The table: solver name -> :class:`Solver`.
 SOLVERS = {
-    "lbfgs": Solver(None, ("max_fun",),
-                    "full-batch L-BFGS-B through scipy.optimize; deterministic, small data"),
-    "sgd": Solver(SGD, tuple(SGD.hyper_parameters),
-                  "mini-batch stochastic gradient descent with (Nesterov) momentum"),
-    "adam": Solver(Adam, tuple(Adam.hyper_parameters),
-                   "mini-batch Adam (Kingma & Ba, 2014)"),
+    "lbfgs": Solver(None),  # full-batch L-BFGS-B through scipy.optimize
+    "sgd": Solver(SGD),  # mini-batch SGD with (Nesterov) momentum
+    "adam": Solver(Adam),  # Kingma & Ba, 2014
+    "adamw": Solver(AdamW),  # Loshchilov & Hutter, 2019
 }
+
+
+def _copied(value):
+    """``value``, copied unless immutable: state saved must not change with the optimizer."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
+        return value
+    return copy.deepcopy(value)
