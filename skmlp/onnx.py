@@ -56,71 +56,63 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import MLPClassifier
 from ._regressor import MLPRegressor
-from ._core.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
+from ._core.activations import ACTIVATIONS
+from ._core.outputs import OUTPUTS
 
 __all__ = ["network_graph"]
 
 
 # ------------------------------------------------ activations as ONNX operators
-# Each entry maps a pre-activation node Z of shape (n_samples, n_units) and the
-# compute dtype to the node f(Z). The names are those of skmlp's activation
-# table (skmlp._core.activations); tests check that the two agree. Constants
-# are tensors of the compute dtype, so float64 models compute in float64
-# throughout (ONNX float attributes, e.g. LeakyRelu's alpha, are float32).
+# The core's tables hold each activation's ONNX expression (the ``graph`` of
+# an Activation or an Output row): this module only turns such an expression
+# into skl2onnx algebra nodes. Constants become tensors of the compute dtype,
+# so float64 models compute in float64 throughout.
+_ROW_REDUCTIONS = {"ReduceMax": "OnnxReduceMaxApi18", "ReduceSum": "OnnxReduceSumApi11"}
 
 
-def _leaky_relu(Z, dtype, opset):
-    # max(z, slope z), as skmlp computes it (the slope is below 1).
-    slope = np.array([LEAKY_RELU_SLOPE], dtype=dtype)
-    return ops.OnnxMax(Z, ops.OnnxMul(Z, slope, op_version=opset), op_version=opset)
+def expression_graph(expression, Z, dtype, opset, built=None):
+    """The ONNX node of an activation's ``graph`` expression applied to ``Z``.
+
+    Parameters
+    ----------
+    expression : str, float or tuple
+        ``"z"`` (the pre-activation ``Z``), a number (a constant of
+        ``dtype``), or ``(op, *arguments)``: the ONNX operator ``op`` on the
+        arguments' nodes; ``ReduceMax``/``ReduceSum`` reduce each row,
+        keeping its dimension.
+    Z : OnnxOperator
+        The pre-activation node, of shape ``(n_samples, n_units)``.
+    dtype : {numpy.float32, numpy.float64}
+    opset : int
+    built : dict, default=None
+        Nodes already built for sub-expressions, reused rather than repeated.
+
+    Returns
+    -------
+    node : OnnxOperator
+    """
+    built = {} if built is None else built
+    if isinstance(expression, str):
+        if expression != "z":
+            raise ValueError(f"unknown name {expression!r} in an activation's graph")
+        return Z
+    if isinstance(expression, (int, float)):
+        return np.array([expression], dtype=dtype)
+    if expression not in built:
+        op, *arguments = expression
+        nodes = [expression_graph(a, Z, dtype, opset, built) for a in arguments]
+        if op in _ROW_REDUCTIONS:
+            node = getattr(ops, _ROW_REDUCTIONS[op])(*nodes, axes=[1], keepdims=1,
+                                                     op_version=opset)
+        else:
+            node = getattr(ops, f"Onnx{op}")(*nodes, op_version=opset)
+        built[expression] = node
+    return built[expression]
 
 
-def _elu(Z, dtype, opset):
-    # max(z, 0) + alpha (exp(min(z, 0)) - 1); onnxruntime has no float64 Elu.
-    zero, one = np.array([0], dtype=dtype), np.array([1], dtype=dtype)
-    alpha = np.array([ELU_ALPHA], dtype=dtype)
-    negative = ops.OnnxSub(
-        ops.OnnxExp(ops.OnnxMin(Z, zero, op_version=opset), op_version=opset), one,
-        op_version=opset)
-    return ops.OnnxAdd(ops.OnnxMax(Z, zero, op_version=opset),
-                       ops.OnnxMul(negative, alpha, op_version=opset), op_version=opset)
-
-
-def _softmax(Z, dtype, opset):
-    # Subtracting the row maximum keeps every exponent <= 0 and the largest
-    # term exactly 1: finite and in [0, 1] for any finite Z.
-    row_max = ops.OnnxReduceMaxApi18(Z, axes=[1], keepdims=1, op_version=opset)
-    E = ops.OnnxExp(ops.OnnxSub(Z, row_max, op_version=opset), op_version=opset)
-    row_sum = ops.OnnxReduceSumApi11(E, axes=[1], keepdims=1, op_version=opset)
-    return ops.OnnxDiv(E, row_sum, op_version=opset)
-
-
-def _sigmoid(Z, dtype, opset):
-    # onnxruntime's Sigmoid is finite for any input (0 and 1 at -+1e4).
-    return ops.OnnxSigmoid(Z, op_version=opset)
-
-
-def _identity(Z, dtype, opset):
-    return Z
-
-
-#: Hidden activation name -> ONNX translation.
-HIDDEN_ACTIVATIONS = {
-    "identity": _identity,
-    "logistic": _sigmoid,
-    "tanh": lambda Z, dtype, opset: ops.OnnxTanh(Z, op_version=opset),
-    "relu": lambda Z, dtype, opset: ops.OnnxRelu(Z, op_version=opset),
-    "leaky_relu": _leaky_relu,
-    "elu": _elu,
-}
-
-#: Output activation name (``out_activation_``) -> ONNX translation.
-OUTPUT_ACTIVATIONS = {
-    "identity": _identity,
-    "logistic": _sigmoid,
-    "softmax": _softmax,
-    "exp": lambda Z, dtype, opset: ops.OnnxExp(Z, op_version=opset),
-}
+def _output_graph(name, Z, dtype, opset):
+    """The output layer ``name`` of the core's output table applied to ``Z``."""
+    return expression_graph(OUTPUTS[name].graph, Z, dtype, opset)
 
 
 def _lookup(table, name, what):
@@ -128,7 +120,7 @@ def _lookup(table, name, what):
         raise ValueError(
             f"Cannot convert to ONNX: {what} {name!r} has no ONNX translation; "
             f"supported: {sorted(table)}.")
-    return table[name]
+    return table[name].graph
 
 
 # ------------------------------------------------------------- the network
@@ -144,9 +136,9 @@ def network_graph(X, coefs, intercepts, activation, out_activation, dtype, opset
     intercepts : list of ndarray
         ``intercepts[l]`` of shape ``(n_out,)``, as ``intercepts_``.
     activation : str
-        Hidden activation, a key of :data:`HIDDEN_ACTIVATIONS`.
+        Hidden activation, a name of the core's activation table.
     out_activation : str
-        Output activation, a key of :data:`OUTPUT_ACTIVATIONS`; 'identity'
+        Output activation, a name of the core's output table; 'identity'
         gives the output pre-activations ``z^L``.
     dtype : {numpy.float32, numpy.float64}
         The compute type; weights are cast to it.
@@ -171,13 +163,13 @@ def network_graph(X, coefs, intercepts, activation, out_activation, dtype, opset
     >>> session.run(None, {"X": np.array([[1.0], [-1.0]])})[0].ravel().tolist()
     [2.5, 3.5]
     """
-    hidden = _lookup(HIDDEN_ACTIVATIONS, activation, "hidden activation")
-    output = _lookup(OUTPUT_ACTIVATIONS, out_activation, "output activation")
+    hidden = _lookup(ACTIVATIONS, activation, "hidden activation")
+    output = _lookup(OUTPUTS, out_activation, "output activation")
     A = X
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
         Z = ops.OnnxAdd(ops.OnnxMatMul(A, np.asarray(W, dtype=dtype), op_version=opset),
                         np.asarray(b, dtype=dtype).reshape(1, -1), op_version=opset)
-        A = (output if layer == len(coefs) - 1 else hidden)(Z, dtype, opset)
+        A = expression_graph(output if layer == len(coefs) - 1 else hidden, Z, dtype, opset)
     return A
 
 
@@ -224,6 +216,8 @@ def _label_encoding(model):
     n_outputs = model.coefs_[-1].shape[1]
     if model.out_activation_ == "softmax":
         return "multiclass"
+    if len(model.classes_) == 1:
+        return "one-class"
     if model.out_activation_ != "logistic":
         raise ValueError(f"Cannot convert to ONNX: a classifier with output activation "
                          f"{model.out_activation_!r}; expected 'softmax' or 'logistic'.")
@@ -276,7 +270,10 @@ def _convert_classifier(scope, operator, container):
     label_name, proba_name = operator.outputs[0], operator.outputs[1]
     encoding = _label_encoding(model)
     Z, dtype = _network(operator, container, "identity")
-    A = _sigmoid(Z, dtype, opset) if encoding != "multiclass" else _softmax(Z, dtype, opset)
+    if encoding == "one-class":
+        return _convert_one_class(model, Z, dtype, opset, scope, container,
+                                  [label_name], [proba_name])
+    A = _output_graph("logistic" if encoding != "multiclass" else "softmax", Z, dtype, opset)
     half = np.array([0.5], dtype=dtype)
     if encoding == "multilabel":
         P = A
@@ -299,6 +296,20 @@ def _convert_classifier(scope, operator, container):
     _clip_probabilities(P, dtype, opset, [proba_name]).add_to(scope, container)
 
 
+def _convert_one_class(model, Z, dtype, opset, scope, container, label_names, proba_names):
+    """A model fitted on one class: that label and a probability of 1 for
+    every row, as :meth:`~skmlp.MLPClassifier.predict` and ``predict_proba``
+    answer (the network's output, of shape ``(n_samples, 1)``, only gives the
+    number of rows)."""
+    zeros = ops.OnnxMul(Z, np.array([0], dtype=dtype), op_version=opset)
+    index = ops.OnnxReshape(ops.OnnxCast(zeros, to=TensorProto.INT64, op_version=opset),
+                            np.array([-1], dtype=np.int64), op_version=opset)
+    ops.OnnxGather(_onnx_classes(model, scope), index, axis=0, op_version=opset,
+                   output_names=label_names).add_to(scope, container)
+    ops.OnnxAdd(zeros, np.array([1], dtype=dtype), op_version=opset,
+                output_names=proba_names).add_to(scope, container)
+
+
 def _normalised_sigmoid(Z, dtype, opset):
     """``sigmoid(Z)`` normalised to sum to one along rows, computed as the
     softmax of ``log sigmoid(Z) = min(Z, 0) - log(1 + exp(-|Z|))``: finite even
@@ -309,7 +320,7 @@ def _normalised_sigmoid(Z, dtype, opset):
         op_version=opset), op_version=opset)
     log_sigmoid = ops.OnnxSub(ops.OnnxMin(Z, np.array([0], dtype=dtype), op_version=opset),
                               softplus, op_version=opset)
-    return _softmax(log_sigmoid, dtype, opset)
+    return _output_graph("softmax", log_sigmoid, dtype, opset)
 
 
 # -------------------------------------------------------------- regressor
@@ -318,7 +329,7 @@ def _regressor_shapes(operator):
     check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
     model = operator.raw_operator
     check_is_fitted(model)
-    _lookup(OUTPUT_ACTIVATIONS, model.out_activation_, "output activation")
+    _lookup(OUTPUTS, model.out_activation_, "output activation")
     tensor_type = (DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType)
                    else FloatTensorType)
     n_samples = operator.inputs[0].get_first_dimension()

@@ -21,6 +21,9 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 import skmlp.onnx  # noqa: E402  (registers the converters)
 from skmlp import MLPClassifier, MLPRegressor  # noqa: E402
 from skmlp._core.activations import HIDDEN_ACTIVATIONS  # noqa: E402
+from skmlp._core.outputs import OUTPUTS as _OUTPUTS  # noqa: E402
+
+OUTPUTS_SOFTMAX_GRAPH = _OUTPUTS["softmax"].graph
 from skmlp._core.network import forward  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -120,8 +123,22 @@ def _extreme(model, X, dtype):
 
 
 # ------------------------------------------------ every (activation, output, dtype)
-def test_every_activation_of_the_table_has_an_onnx_translation():
-    assert set(skmlp.onnx.HIDDEN_ACTIVATIONS) == set(HIDDEN_ACTIVATIONS)
+def test_the_onnx_export_keeps_no_activation_table_of_its_own():
+    # Every hidden activation and output layer carries its ONNX expression in
+    # the core's tables; the export only interprets them.
+    from skmlp._core.activations import ACTIVATIONS
+    from skmlp._core.outputs import OUTPUTS
+    assert not hasattr(skmlp.onnx, "HIDDEN_ACTIVATIONS")
+    for name, row in {**ACTIVATIONS, **OUTPUTS}.items():
+        assert row.graph == "z" or isinstance(row.graph, tuple), name
+    assert ACTIVATIONS["identity"].graph == OUTPUTS["identity"].graph == "z"
+
+
+def test_an_expression_reuses_the_nodes_of_a_repeated_part():
+    built = {}
+    skmlp.onnx.expression_graph(OUTPUTS_SOFTMAX_GRAPH, "Z", np.float32, 18, built)
+    # exp(z - max z) appears twice in softmax's expression, and is built once.
+    assert len(built) == 5  # ReduceMax, Sub, Exp, ReduceSum, Div
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -350,3 +367,12 @@ def test_registration_is_idempotent():
     X = _data("binary")[0].astype(np.float32)
     np.testing.assert_array_equal(_run(model, X)[0], model.predict(X))
 
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("labels", [np.zeros(40, dtype=int), np.full(40, "only")],
+                         ids=["integer", "string"])
+def test_a_one_class_model_exports_its_class_and_probability_one(labels, dtype):
+    X = np.random.default_rng(3).normal(size=(40, N_FEATURES)).astype(dtype)
+    model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, labels)
+    _assert_same_predictions(model, X, dtype)

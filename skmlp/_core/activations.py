@@ -19,7 +19,7 @@ has to be kept.
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from scipy.special import expit
@@ -47,12 +47,19 @@ class Activation:
         from ``[-bound, bound]``, ``bound = sqrt(init_factor / (n_in +
         n_out))``: 6 (Glorot & Bengio), 2 for logistic units (as in
         scikit-learn).
+    graph : str or tuple, default="z"
+        The function as an expression of ONNX operators, for the ONNX export
+        (:mod:`skmlp.onnx`): ``"z"`` is the pre-activation, a number a
+        constant of the model's dtype, and ``(op, *arguments)`` the ONNX
+        operator ``op`` applied to the arguments' expressions (``ReduceMax``
+        and ``ReduceSum`` reduce each row).
     """
 
     function: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
     formula: str
     init_factor: float = 6.0
+    graph: Any = "z"
 
 
 def _identity(Z):
@@ -125,17 +132,23 @@ def _elu_derivative(A, delta):
 ACTIVATIONS = {
     "identity": Activation(_identity, _identity_derivative, "f(z) = z"),
     "logistic": Activation(
-        _logistic, _logistic_derivative, "f(z) = 1 / (1 + exp(-z))", init_factor=2.0
+        _logistic, _logistic_derivative, "f(z) = 1 / (1 + exp(-z))", init_factor=2.0,
+        graph=("Sigmoid", "z"),
     ),
-    "tanh": Activation(_tanh, _tanh_derivative, "f(z) = tanh(z)"),
-    "relu": Activation(_relu, _relu_derivative, "f(z) = max(0, z)"),
+    "tanh": Activation(_tanh, _tanh_derivative, "f(z) = tanh(z)", graph=("Tanh", "z")),
+    "relu": Activation(_relu, _relu_derivative, "f(z) = max(0, z)", graph=("Relu", "z")),
     "leaky_relu": Activation(
         _leaky_relu,
         _leaky_relu_derivative,
         f"f(z) = z if z > 0 else {LEAKY_RELU_SLOPE} z",
+        # max(z, slope z), as computed here (the slope is below 1)
+        graph=("Max", "z", ("Mul", "z", LEAKY_RELU_SLOPE)),
     ),
     "elu": Activation(
-        _elu, _elu_derivative, f"f(z) = z if z > 0 else {ELU_ALPHA} (exp(z) - 1)"
+        _elu, _elu_derivative, f"f(z) = z if z > 0 else {ELU_ALPHA} (exp(z) - 1)",
+        # max(z, 0) + alpha (exp(min(z, 0)) - 1): no overflow for large z
+        graph=("Add", ("Max", "z", 0.0),
+               ("Mul", ("Sub", ("Exp", ("Min", "z", 0.0)), 1.0), ELU_ALPHA)),
     ),
 }
 

@@ -25,7 +25,7 @@ Conventions are those of :mod:`skmlp._core.activations` (``function`` and
 """
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import numpy as np
 from scipy.special import logsumexp
@@ -148,6 +148,9 @@ class Output:
     log : callable or None
         ``log(Z) -> log f(Z)`` computed stably from the pre-activations, in
         place on ``Z``; ``None`` for outputs that are not probabilities.
+    graph : str or tuple, default="z"
+        The function as an expression of ONNX operators, for the ONNX export;
+        see :class:`~skmlp._core.activations.Activation`.
     """
 
     function: Callable[[np.ndarray], np.ndarray]
@@ -155,6 +158,7 @@ class Output:
     formula: str
     losses: Mapping[str, Pairing] = field(default_factory=dict)
     log: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    graph: Any = "z"
 
 
 #: The table: output name -> :class:`Output`.
@@ -171,6 +175,7 @@ OUTPUTS = {
         ACTIVATIONS["logistic"].formula,
         {"log_loss": CANONICAL, "squared_error": THROUGH_DERIVATIVE},
         log=_log_logistic,
+        graph=ACTIVATIONS["logistic"].graph,
     ),
     "softmax": Output(
         _softmax,
@@ -178,8 +183,12 @@ OUTPUTS = {
         "f(z)_k = exp(z_k) / sum_j exp(z_j)",
         {"log_loss": CANONICAL, "squared_error": THROUGH_DERIVATIVE},
         log=_log_softmax,
+        # exp(z - max_j z_j) / sum: every exponent <= 0, the largest term 1
+        graph=("Div", ("Exp", ("Sub", "z", ("ReduceMax", "z"))),
+               ("ReduceSum", ("Exp", ("Sub", "z", ("ReduceMax", "z"))))),
     ),
-    "exp": Output(_exp, _exp_derivative, "f(z) = exp(z)", {"poisson": CANONICAL}),
+    "exp": Output(_exp, _exp_derivative, "f(z) = exp(z)", {"poisson": CANONICAL},
+                  graph=("Exp", "z")),
 }
 
 
