@@ -19,7 +19,7 @@ onnxruntime, and checks that it predicts what skmlp predicts. It needs the
 # --------------------
 #
 # The same network and mini-batch gradient descent as in
-# :ref:`sphx_glr_auto_examples_plot_classic_network.py`, in ``float32``: the
+# :ref:`sphx_glr_auto_examples_story_plot_classic_network.py`, in ``float32``: the
 # ONNX graph computes in the type of its input, and ``float32`` is what most
 # serving code sends.
 
