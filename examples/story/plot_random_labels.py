@@ -113,8 +113,8 @@ for name, labels in (("true labels", y_train), ("shuffled labels", y_shuffled)):
     results[name] = history
     reached = np.flatnonzero(np.asarray(history["train_accuracy"]) == 1.0)
     first_perfect = f"epoch {reached[0] + 1}" if reached.size else "never"
-    print(f"{name}: {clf.n_iter_} optimizer steps; after {EPOCHS} epochs training accuracy "
-          f"{history['train_accuracy'][-1]:.3f}, held-out accuracy "
+    print(f"{name}: after {EPOCHS} epochs ({clf.n_iter_} optimizer steps), training "
+          f"accuracy {history['train_accuracy'][-1]:.3f},\n    held-out accuracy "
           f"{history['test_accuracy'][-1]:.3f}; 100% training accuracy first at {first_perfect}")
 
 n_params = sum(W.size for W in clf.coefs_) + sum(b.size for b in clf.intercepts_)
