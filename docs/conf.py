@@ -17,6 +17,8 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "_ext"))
 
+import threadpoolctl  # noqa: E402  (scikit-learn depends on it)
+
 import skmlp  # noqa: E402  (installed in the environment, editable in development)
 
 # -- Project -----------------------------------------------------------------
@@ -146,6 +148,12 @@ def _examples_dir():
 _MNIST = ROOT.parent / "shared" / "data" / "mnist"
 if _MNIST.is_dir():
     os.environ.setdefault("SKMLP_MNIST_DIR", str(_MNIST))
+
+# sphinx-gallery runs the examples in this process: give them one BLAS thread,
+# as tests/test_examples.py does. Their small matrix products gain little from
+# a second thread, and on a busy machine every product then waits for a free
+# core (the random-labels example once took minutes instead of seconds).
+threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 sphinx_gallery_conf = {
     "examples_dirs": _examples_dir(),
