@@ -109,8 +109,8 @@ if HAVE_DASK:
             remote = GridSearchCV(pipe, param_grid, cv=3, n_jobs=-1).fit(X_train, y_train)
         remote_seconds = time.perf_counter() - started
 
-    print(f"local: {local_seconds:.1f} s, best {local.best_params_}")
-    print(f"dask:  {remote_seconds:.1f} s, best {remote.best_params_}")
+    print(f"local: {local_seconds:.1f} s (this build), best {local.best_params_}")
+    print(f"dask:  {remote_seconds:.1f} s (this build), best {remote.best_params_}")
     print("same best parameters:", remote.best_params_ == local.best_params_)
     print("same mean scores:",
           np.array_equal(remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]))
