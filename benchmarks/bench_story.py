@@ -27,6 +27,7 @@ A Markdown table goes to stdout, with the CPU, BLAS and load average.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -107,6 +108,9 @@ def main(argv=None):
                         help="also train the classic network for twice its epochs")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 6,000 training images, at most 2 epochs")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit BLAS threads (threadpoolctl); 1 is steadier on a busy "
+                             "machine")
     opts = parser.parse_args(argv)
     opts.max_epochs = 2 if opts.quick else None
     try:
@@ -114,12 +118,16 @@ def main(argv=None):
     except FileNotFoundError as exc:
         print(f"error: {exc}\n  pass the directory with --mnist-dir", file=sys.stderr)
         return 2
+    limit = (threadpoolctl.threadpool_limits(limits=opts.blas_threads, user_api="blas")
+             if opts.blas_threads else contextlib.nullcontext())
     load_start = os.getloadavg()
-    table = list(rows(opts, data))
+    with limit:
+        table = list(rows(opts, data))
+        machine = machine_line()
     load_end = os.getloadavg()
     print(f"# The story's networks on MNIST{' (QUICK)' if opts.quick else ''}\n")
     print(f"{len(data[0]):,} training images, {len(data[1]):,} test images, float32.\n")
-    print(machine_line())
+    print(machine)
     print(f"Load average (1 min) at start {load_start[0]:.2f}, at end {load_end[0]:.2f}.\n")
     print("| network | library | epochs | seed | test accuracy | fit time |")
     print("|---|---|---|---|---|---|")
