@@ -84,6 +84,8 @@ def machine_line():
 def rows(opts, data):
     """Fit every network (and its scikit-learn twin); yield table rows."""
     for name, (params, epochs, with_sklearn) in NETWORKS.items():
+        if opts.only and opts.only not in name:
+            continue
         epoch_counts = [epochs, 2 * epochs] if opts.long and not with_sklearn else [epochs]
         for n_epochs in [min(e, opts.max_epochs or e) for e in epoch_counts]:
             fixed = dict(params, max_iter=n_epochs, tol=0.0, n_iter_no_change=10**6)
@@ -108,6 +110,8 @@ def main(argv=None):
                         help="also train the classic network for twice its epochs")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 6,000 training images, at most 2 epochs")
+    parser.add_argument("--only", default=None,
+                        help="only the networks whose name contains this (e.g. 'tweaks')")
     parser.add_argument("--blas-threads", type=int, default=None,
                         help="limit BLAS threads (threadpoolctl); 1 is steadier on a busy "
                              "machine")
