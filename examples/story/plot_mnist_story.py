@@ -125,10 +125,11 @@ if curve:
 # ------------------------
 #
 # The story asks us to "cut it a little slack": many of the test digits the
-# network misses are hard for people too: a 4 that is nearly a 9, a 7 with a
-# crossbar that looks like a 2, strokes cut off at the edge. Others, though,
-# are clear digits it simply has not learnt well enough; that is where the
-# rest of this page gains.
+# network misses are hard for people too: 9s with an open loop that read as
+# 4s, a 2 drawn like a 7, a 5 closed into a 0. Others, though, such as the
+# very first 3, are clear digits it simply has not learnt well enough; that
+# is where the rest of this page gains. (Which digits these are depends on
+# the run; they were these when this was written.)
 
 if curve:
     predicted = classic.predict(X_test)

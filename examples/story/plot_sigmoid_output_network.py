@@ -18,7 +18,7 @@ The digits are MNIST when its files are found: the network trains on the
 variable ``SKMLP_MNIST_DIR``, else ``../shared/data/mnist`` next to the
 repository. Without the files the example says so and uses the 8x8 digits
 that ship with scikit-learn. To stay quick it trains for 5 epochs (about
-93% of the test images right for both networks); the chapter
+94% of the test images right for both networks); the chapter
 :ref:`sphx_glr_auto_examples_story_plot_mnist_story.py` trains the classic
 network for the story's 30 epochs.
 """
