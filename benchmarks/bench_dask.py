@@ -1,7 +1,7 @@
 """Time the same GridSearchCV locally and on a dask.distributed cluster.
 
 Only public APIs are used (skmlp, scikit-learn, joblib, dask, distributed,
-dask-ml). Needs the ``dask`` extra: ``pip install "skmlp[dask]"``.
+dask-ml). Needs the ``dask`` extra: ``pip install ".[dask]"``.
 
 For each of two workloads, one ``GridSearchCV`` over a ``Pipeline``
 (``StandardScaler`` then :class:`skmlp.MLPClassifier`) and a grid over
@@ -67,7 +67,7 @@ try:
     from dask_ml.wrappers import Incremental
     from distributed import Client, LocalCluster
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    sys.exit(f"bench_dask.py needs the dask extra (pip install 'skmlp[dask]'): {exc}")
+    sys.exit(f"bench_dask.py needs the dask extra (pip install '.[dask]' from a checkout): {exc}")
 
 import joblib
 import sklearn

@@ -5,14 +5,15 @@ Only the public API of both libraries is used::
     from skmlp import MLPClassifier
     from sklearn.neural_network import MLPClassifier as SkMLP
 
-What is measured, for three configurations on real MNIST digits (the 10,000
-image test set: the first 8,000 train, the last 2,000 are held out):
+What is measured, for three configurations on MNIST's standard split (train
+on the 60,000 training images, or the first ``--n-train`` of them, and score
+on the 10,000 test images):
 
 * fit time, as the median over ``--rounds`` alternating rounds (skmlp,
   sklearn, skmlp, sklearn, ...) of milliseconds per epoch (fit time divided
   by ``n_iter_``); both estimators run exactly ``max_iter`` epochs
   (``tol=0`` and a huge ``n_iter_no_change``), in float32;
-* held-out accuracy, the mean over the rounds (round ``r`` uses
+* test accuracy, the mean over the rounds (round ``r`` uses
   ``random_state=r`` in both libraries), and ``predict_proba`` throughput
   (median over alternating repeats);
 * the float32 GEMM throughput of this machine for the matrix products one
@@ -29,13 +30,15 @@ the number of rows and that fitting does not copy the data.
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_fit.py                 # full run, a few minutes
+    python benchmarks/bench_fit.py                 # full run, about 10 minutes
+    python benchmarks/bench_fit.py --n-train 10000 --rounds 1   # a smaller run
     python benchmarks/bench_fit.py --quick         # smoke test, seconds
     python benchmarks/bench_fit.py --no-scale --rounds 5 \\
         --mnist-dir /path/to/mnist --output /tmp/bench.json
 
-The MNIST files are read from ``--mnist-dir`` (default ``../shared/data/mnist``
-next to the repository); they are never copied into the repository. A
+The four MNIST files are read with :func:`skmlp.datasets.load_mnist` from
+``--mnist-dir`` (default ``../shared/data/mnist`` next to the repository);
+they are never copied into the repository. A
 markdown table goes to stdout and every number to the JSON file ``--output``
 (default ``benchmarks/results/bench_fit.json``, or ``bench_fit_quick.json``
 with ``--quick``).
@@ -44,7 +47,6 @@ with ``--quick``).
 import argparse
 import contextlib
 import gc
-import gzip
 import json
 import os
 import platform
@@ -65,12 +67,11 @@ from sklearn.neural_network import MLPClassifier as SkMLP
 
 import skmlp
 from skmlp import MLPClassifier
+from skmlp.datasets import load_mnist
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MNIST_DIR = (REPO_ROOT / ".." / "shared" / "data" / "mnist").resolve()
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
-MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-N_TRAIN = 8_000
 RANDOM_STATE = 0
 DTYPE = np.float32
 
@@ -96,64 +97,20 @@ SCALING_RANGE = (3.6, 4.4)
 
 
 # --------------------------------------------------------------------- data
-def read_idx(path, magic):
-    """Read one gzipped IDX file of unsigned bytes.
+def load_data(mnist_dir, n_train=None):
+    """MNIST's standard split as float32: (X_train, y_train, X_test, y_test).
 
-    Parameters
-    ----------
-    path : pathlib.Path
-        A ``*-idx1-ubyte.gz`` (labels, magic 2049) or ``*-idx3-ubyte.gz``
-        (images, magic 2051) file.
-    magic : int
-        The expected magic number; its low byte is the number of dimensions.
-
-    Returns
-    -------
-    data : ndarray of uint8
-        Of shape ``(n,)`` for labels, ``(n, rows, cols)`` for images.
+    ``n_train`` keeps the first training images only (all 60,000 if None);
+    the test images are always all 10,000. Exits with status 2, saying
+    which files are missing, when ``mnist_dir`` lacks any of the four files.
     """
-    raw = gzip.decompress(path.read_bytes())
-    ndim = magic & 0xFF
-    header = np.frombuffer(raw, dtype=">u4", count=1 + ndim)
-    if int(header[0]) != magic:
-        raise ValueError(f"{path}: magic number {int(header[0])}, expected {magic}")
-    shape = tuple(int(d) for d in header[1:])
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + ndim))
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path}: {data.size} bytes of data for shape {shape}")
-    return data.reshape(shape)
-
-
-def load_mnist(mnist_dir, n_rows=None):
-    """Load the MNIST test set, split into training and held-out parts.
-
-    Parameters
-    ----------
-    mnist_dir : pathlib.Path
-        Directory with ``t10k-images-idx3-ubyte.gz`` and
-        ``t10k-labels-idx1-ubyte.gz``. Exits with status 2 when they are missing.
-    n_rows : int, default=None
-        Number of training rows to keep (default: all 8,000).
-
-    Returns
-    -------
-    X_train, y_train, X_test, y_test : ndarray
-        Pixels in [0, 1] as float32 of shape (n, 784); integer labels. The
-        held-out part is always the last 2,000 images.
-    """
-    paths = [mnist_dir / name for name in MNIST_FILES]
-    missing = [p.name for p in paths if not p.is_file()]
-    if missing:
-        print(f"error: MNIST files not found in {mnist_dir}\n"
-              f"  expected: {', '.join(MNIST_FILES)}\n  missing: {', '.join(missing)}\n"
-              "  pass the directory holding them with --mnist-dir", file=sys.stderr)
+    try:
+        X_train, X_test, y_train, y_test = load_mnist(mnist_dir, dtype=DTYPE, n_train=n_train)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}\n  pass the directory holding them with --mnist-dir",
+              file=sys.stderr)
         sys.exit(2)
-    images, labels = read_idx(paths[0], 2051), read_idx(paths[1], 2049)
-    X = (images.reshape(len(images), -1).astype(DTYPE) / DTYPE(255.0))
-    y = labels.astype(np.int64)
-    n_rows = N_TRAIN if n_rows is None else min(n_rows, N_TRAIN)
-    return (np.ascontiguousarray(X[:n_rows]), y[:n_rows],
-            np.ascontiguousarray(X[N_TRAIN:]), y[N_TRAIN:])
+    return X_train, y_train, X_test, y_test
 
 
 # ------------------------------------------------------------------ machine
@@ -382,7 +339,6 @@ def run_config(config, data, opts):
     times, n_iter, ests = compare_fits(config, X, y, opts.rounds, max_iter)
     res = {"params": {**COMMON, **config, "max_iter": max_iter},
            "n_train": len(X), "n_iter": n_iter, "ms_per_epoch_rounds": times}
-    X_all = np.concatenate([X, X_test])
     for lib in ("skmlp", "sklearn"):
         res[f"{lib}_ms_per_epoch"] = statistics.median(times[lib])
         res[f"{lib}_best_ms_per_epoch"] = min(times[lib])
@@ -390,7 +346,8 @@ def run_config(config, data, opts):
         res[f"{lib}_accuracy_rounds"] = accuracies
         res[f"{lib}_accuracy"] = statistics.mean(accuracies)
         res[f"{lib}_coef_dtype"] = str(ests[lib][-1].coefs_[0].dtype)
-    for key, rows in (("proba", X_test), ("proba_all", X_all)):
+    # predict_proba on 2,000 and on all 10,000 test images.
+    for key, rows in (("proba", X_test[:2_000]), ("proba_all", X_test)):
         rates = proba_rates(ests["skmlp"][-1], ests["sklearn"][-1], rows, opts.proba_repeats)
         for lib in ("skmlp", "sklearn"):
             res[f"{lib}_{key}_rows_per_s"] = rates[lib]
@@ -402,7 +359,7 @@ def run_config(config, data, opts):
     res["accuracy_diff"] = res["skmlp_accuracy"] - res["sklearn_accuracy"]
     units = layer_units(config, X.shape[1], len(np.unique(y)))
     res.update(gemm_section(units, config["batch_size"], len(X), res, opts.gemm_time))
-    res.update(memory_section(config, X, y, max_iter))
+    res.update(memory_section(config, X, y, max_iter=1))  # the peak of one epoch
     return res
 
 
@@ -566,8 +523,8 @@ def print_report(report):
           f"at end: {'/'.join(f'{x:.2f}' for x in load['end'])} (on {report['machine']['nproc']} "
           "cores; a load above that means other processes shared the CPUs).\n")
     threads = opts["blas_threads"] or "default"
-    print(f"MNIST: {report['data']['n_train']:,} training rows, {report['data']['n_test']:,} "
-          f"held out; float32; {opts['rounds']} alternating round(s); medians; "
+    print(f"MNIST: {report['data']['n_train']:,} training images, {report['data']['n_test']:,} "
+          f"test images; float32; {opts['rounds']} alternating round(s); medians; "
           f"BLAS threads: {threads}.\n")
     print(config_table(report["configs"]) + "\n")
     best = ", ".join(f"{name} {r['speedup_best']:.2f}x" for name, r in report["configs"].items()
@@ -593,13 +550,16 @@ def parse_args(argv=None):
     """Command-line options; ``--quick`` fills in small sizes."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mnist-dir", type=Path, default=DEFAULT_MNIST_DIR,
-                        help="directory with the gzipped MNIST t10k IDX files "
+                        help="directory with MNIST's four gzipped IDX files "
                              "(default: %(default)s)")
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="train on the first N of the 60,000 training images "
+                             "(a smaller, quicker run; default: all)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (3)")
     parser.add_argument("--scale", action=argparse.BooleanOptionalAction, default=True,
                         help="run the scale section (default: on)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 1 round, 2,000 rows, at most 2 epochs")
+                        help="smoke test: 1 round, 2,000 training rows, at most 2 epochs")
     parser.add_argument("--blas-threads", type=int, default=None,
                         help="limit BLAS threads for both libraries (threadpoolctl); "
                              "1 gives steadier numbers on a busy shared machine")
@@ -608,7 +568,7 @@ def parse_args(argv=None):
     opts = parser.parse_args(argv)
     q = opts.quick
     opts.rounds = opts.rounds or (1 if q else 3)
-    opts.n_rows, opts.max_iter = (2_000, 2) if q else (None, None)
+    opts.n_rows, opts.max_iter = (2_000, 2) if q else (opts.n_train, None)
     opts.proba_repeats, opts.gemm_time = (3, 0.05) if q else (15, 0.5)
     opts.scale_rows, opts.scale_iter = ((2_000, 8_000), 1) if q else ((15_000, 60_000), 2)
     opts.output = opts.output or RESULTS_DIR / ("bench_fit_quick.json" if q else "bench_fit.json")
@@ -644,7 +604,7 @@ def main(argv=None):
 def run_all(opts):
     """Every section of the benchmark; returns the report as a dict."""
     start, load_start = time.perf_counter(), os.getloadavg()
-    data = load_mnist(opts.mnist_dir, opts.n_rows)
+    data = load_data(opts.mnist_dir, opts.n_rows)
     report = {"machine": machine_info(),
               "options": {"quick": opts.quick, "rounds": opts.rounds,
                           "blas_threads": opts.blas_threads,

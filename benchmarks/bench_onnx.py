@@ -52,7 +52,7 @@ try:
 
     import skmlp.onnx  # noqa: F401  (registers the converter)
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    sys.exit(f"bench_onnx.py needs the onnx extra (pip install 'skmlp[onnx]'): {exc}")
+    sys.exit(f"bench_onnx.py needs the onnx extra (pip install '.[onnx]' from a checkout): {exc}")
 
 import sklearn
 import threadpoolctl

@@ -17,6 +17,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "_ext"))
 
+
 import skmlp  # noqa: E402  (installed in the environment, editable in development)
 
 # -- Project -----------------------------------------------------------------
@@ -140,9 +141,9 @@ def _examples_dir():
     return str(staging.relative_to(DOCS))
 
 
-# The MNIST examples read the MNIST test set from $SKMLP_MNIST_DIR (or their
-# first argument). sphinx-gallery runs them with ``__file__`` inside
-# docs/auto_examples, so point them at the shared copy next to the repository.
+# The MNIST examples read MNIST's four files from $SKMLP_MNIST_DIR (else from
+# ../shared/data/mnist above their own folder); point them at the shared copy
+# next to the repository, wherever sphinx-gallery runs them.
 _MNIST = ROOT.parent / "shared" / "data" / "mnist"
 if _MNIST.is_dir():
     os.environ.setdefault("SKMLP_MNIST_DIR", str(_MNIST))
@@ -163,6 +164,9 @@ sphinx_gallery_conf = {
     "examples_dirs": _examples_dir(),
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
+    # The sections (examples/<section>/ with a README.txt) and the examples in
+    # each, in the order of docs/_ext/skmlp_docs.py.
+    "subsection_order": "skmlp_docs.section_order",
     "within_subsection_order": "skmlp_docs.ExampleOrder",
     "doc_module": ("skmlp",),
     "backreferences_dir": "gen_modules/backreferences",

@@ -16,13 +16,16 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((REPO_ROOT / "examples").glob("plot_*.py"))
-MNIST_EXAMPLES = [path for path in EXAMPLES if "SKMLP_MNIST_DIR" in path.read_text()]
+EXAMPLES = sorted((REPO_ROOT / "examples").rglob("plot_*.py"))
+IDS = [path.relative_to(REPO_ROOT / "examples").as_posix() for path in EXAMPLES]
+MNIST_EXAMPLES = [path for path in EXAMPLES if "load_mnist" in path.read_text()]
 TIMEOUT = 120  # seconds per example
 
 
 def _example_env(**extra):
     env = dict(os.environ, MPLBACKEND="Agg", SKMLP_EXAMPLES_QUICK="1", **extra)
+    # The skmlp of this checkout, even where another one is installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     # One BLAS thread per example: the examples train small networks with small
     # mini-batches, for which a second BLAS thread brings little on an idle
     # machine and, on a busy one, makes every matrix product wait for a free
@@ -46,9 +49,13 @@ def _run(path, env):
 def test_examples_found():
     assert len(EXAMPLES) >= 9, [path.name for path in EXAMPLES]
     assert len(MNIST_EXAMPLES) >= 2, [path.name for path in MNIST_EXAMPLES]
+    # The gallery's sections: every example sits in a folder with a header.
+    assert all((path.parent / "README.txt").is_file() for path in EXAMPLES), IDS
+    assert all(path.parent.parent.name == "examples" for path in EXAMPLES), IDS
 
 
-@pytest.mark.parametrize("path", MNIST_EXAMPLES, ids=[path.name for path in MNIST_EXAMPLES])
+@pytest.mark.parametrize("path", MNIST_EXAMPLES,
+                         ids=[IDS[EXAMPLES.index(path)] for path in MNIST_EXAMPLES])
 def test_mnist_example_without_mnist(path, tmp_path):
     """Without the MNIST files the example says so, skips that part and succeeds."""
     result = _run(path, _example_env(SKMLP_MNIST_DIR=str(tmp_path)))
@@ -62,7 +69,7 @@ def test_mnist_example_without_mnist(path, tmp_path):
 
 def test_dask_example_without_dask_says_so_and_skips_its_cluster():
     """With the docs extra alone (no dask) the Dask example still runs."""
-    path = REPO_ROOT / "examples" / "plot_dask_scaling.py"
+    path = REPO_ROOT / "examples" / "scale" / "plot_dask_scaling.py"
     block = ("import sys, runpy\n"
              "for name in ('dask', 'dask.array', 'distributed', 'dask_ml', 'dask_ml.wrappers'):\n"
              "    sys.modules[name] = None\n"

@@ -177,3 +177,11 @@ def test_the_graph_check_follows_relative_and_indirect_imports(tmp_path):
         "pkg._training reaches pkg.utils, which imports sklearn",
         "pkg._training reaches pkg.utils, which imports sklearn.neural_network",
     ]
+
+
+def test_datasets_is_numpy_and_the_standard_library_only():
+    """skmlp.datasets reads files: no scikit-learn, no other skmlp module."""
+    graph, external = _import_graph(PACKAGE)
+    assert graph["skmlp.datasets"] == set()
+    allowed = {"numpy"} | set(sys.stdlib_module_names)
+    assert sorted(m for m in external["skmlp.datasets"] if m.split(".")[0] not in allowed) == []

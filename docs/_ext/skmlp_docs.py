@@ -30,9 +30,11 @@ Directives
 
 Gallery ordering
 ----------------
-:class:`ExampleOrder` is the ``within_subsection_order`` of sphinx-gallery:
-the examples listed in :data:`EXAMPLE_ORDER` first, in that order, then any
-other example by file name.
+:func:`section_order` is the ``subsection_order`` of sphinx-gallery: the
+sections (folders of ``examples/``) listed in :data:`SECTION_ORDER` first,
+in that order; :class:`ExampleOrder` is its ``within_subsection_order``: the
+examples listed in :data:`EXAMPLE_ORDER` first, then any other example by
+file name.
 """
 
 import re
@@ -42,19 +44,38 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives
 from sphinx import addnodes
 
-#: Order of the gallery examples (file names without ``.py``); examples not
-#: listed come after these, sorted by file name.
+#: Order of the gallery's sections (folders of ``examples/``); a section not
+#: listed comes after these, sorted by name.
+SECTION_ORDER = ("story", "training", "regression", "deployment", "scale")
+
+#: Order of the gallery examples within their sections (file names without
+#: ``.py``); examples not listed come after these, sorted by file name.
 EXAMPLE_ORDER = (
     "plot_classic_network",
+    "plot_mnist_story",
+    "plot_sigmoid_output_network",
     "plot_hidden_unit_weights",
     "plot_confidently_wrong",
     "plot_random_labels",
     "plot_grid_search",
     "plot_partial_fit_streaming",
-    "plot_persistence",
-    "plot_mnist_vs_sklearn",
     "plot_gradient_check",
+    "plot_regression_curve_fit",
+    "plot_regression_diabetes",
+    "plot_persistence",
+    "plot_onnx_export",
+    "plot_mnist_vs_sklearn",
+    "plot_dask_scaling",
 )
+
+
+def _rank(name, order):
+    return (order.index(name) if name in order else len(order), name)
+
+
+def section_order(path):
+    """Sort key for sphinx-gallery's ``subsection_order`` (a section's path)."""
+    return _rank(Path(path).name, SECTION_ORDER)
 
 
 #: The LaTeX of the ``formula`` of each entry of the core's tables, as
@@ -146,9 +167,7 @@ class ExampleOrder:
         self.src_dir = src_dir
 
     def __call__(self, filename):
-        stem = Path(filename).stem
-        rank = EXAMPLE_ORDER.index(stem) if stem in EXAMPLE_ORDER else len(EXAMPLE_ORDER)
-        return (rank, stem)
+        return _rank(Path(filename).stem, EXAMPLE_ORDER)
 
     def __repr__(self):  # sphinx-gallery puts the repr in its config hash
         return f"<{type(self).__name__}>"
@@ -309,7 +328,9 @@ class GalleryLinks(Directive):
         # the sources are read), not at examples/: a script added while the
         # build runs has no page yet.
         gallery = Path(self.state.document.settings.env.srcdir) / "auto_examples"
-        present = [name for name in names if (gallery / f"{name}.rst").is_file()]
+        pages = {page.stem: page.relative_to(gallery.parent).with_suffix(".py")
+                 for page in gallery.rglob("plot_*.rst")} if gallery.is_dir() else {}
+        present = [name for name in names if name in pages]
         if not present:
             return []
         prefix = self.options.get("prefix", "See also the example" if len(present) == 1
@@ -320,7 +341,8 @@ class GalleryLinks(Directive):
             if i:
                 paragraph += nodes.Text(", " if i < len(present) - 1 else " and ")
             # The label sphinx-gallery puts on each example page.
-            target = f"sphx_glr_auto_examples_{name}.py".lower()
+            # (auto_examples/story/plot_x.py -> sphx_glr_auto_examples_story_plot_x.py).
+            target = "sphx_glr_" + pages[name].as_posix().replace("/", "_").lower()
             ref = addnodes.pending_xref(
                 "", nodes.inline(name, name), refdomain="std", reftype="ref",
                 reftarget=target, refexplicit=False, refwarn=True,

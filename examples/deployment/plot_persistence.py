@@ -91,7 +91,7 @@ print(f"n_iter_ {steps_before} -> {loaded.n_iter_}; same weights after the extra
 # ---------------------------------
 #
 # A file from someone else should not be loaded with joblib. The ``skops``
-# extra (``pip install "skmlp[skops]"``) saves the same network in a format
+# extra (``pip install ".[skops]"``) saves the same network in a format
 # that :func:`skops.io.load` rebuilds without running code from the file: it
 # only creates objects of the types you list as trusted. A fitted
 # :class:`~skmlp.MLPClassifier` needs one: its own class. Its training state
@@ -103,7 +103,8 @@ trusted = ["skmlp._classifier.MLPClassifier"]
 try:
     import skops.io as sio
 except ImportError:
-    print("skops is not installed (pip install \"skmlp[skops]\"): skipping the skops part.")
+    print("skops is not installed (pip install \".[skops]\" from a checkout): "
+          "skipping the skops part.")
 else:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "classic_network.skops"

@@ -12,7 +12,9 @@ gradient of the cost, and *mini-batch stochastic gradient descent* estimates it
 from a few images at a time.
 
 This example trains that network with :class:`skmlp.MLPClassifier` on the 8x8
-digits that ship with scikit-learn, first with the cross-entropy cost (skmlp's
+digits that ship with scikit-learn (the next example,
+:ref:`sphx_glr_auto_examples_story_plot_mnist_story.py`, trains it on MNIST's
+60,000 images), first with the cross-entropy cost (skmlp's
 default, ``loss="log_loss"``) and then with the quadratic cost
 ``1/2 ||a - y||^2`` of the classic story (``loss="squared_error"``).
 """
@@ -43,7 +45,8 @@ X_train, X_test, y_train, y_test = train_test_split(
 print(f"{len(X_train)} training images, {len(X_test)} held-out images, "
       f"{X.shape[1]} pixels each")
 
-fig, axes = plt.subplots(2, 8, figsize=(8, 2.4))
+# Constrained layout keeps the title clear of the digits' labels.
+fig, axes = plt.subplots(2, 8, figsize=(8, 2.8), layout="constrained")
 for ax, image, label in zip(axes.flat, X_train, y_train):
     ax.imshow(image.reshape(8, 8), cmap="gray_r")
     ax.set_title(str(label))
@@ -133,7 +136,7 @@ wrong = (predicted != y_test).nonzero()[0]
 print(f"{len(wrong)} of {len(y_test)} held-out digits misclassified")
 
 n_shown = min(len(wrong), 16)
-fig, axes = plt.subplots(2, 8, figsize=(8, 2.6))
+fig, axes = plt.subplots(2, 8, figsize=(8, 3.0), layout="constrained")
 for ax in axes.flat:
     ax.set_axis_off()
 for ax, index in zip(axes.flat, wrong[:n_shown]):

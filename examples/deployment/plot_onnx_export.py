@@ -11,7 +11,7 @@ read; `onnxruntime <https://onnxruntime.ai>`_ is the most common of them.
 This example trains the classic 64-16-16-10 network of sigmoid neurons on the
 8x8 digits, converts it to ONNX with skl2onnx, runs the file with
 onnxruntime, and checks that it predicts what skmlp predicts. It needs the
-``onnx`` extra (``pip install "skmlp[onnx]"``); see :ref:`deploying`.
+``onnx`` extra (``pip install ".[onnx]"``); see :ref:`deploying`.
 """
 
 # %%
@@ -19,7 +19,7 @@ onnxruntime, and checks that it predicts what skmlp predicts. It needs the
 # --------------------
 #
 # The same network and mini-batch gradient descent as in
-# :ref:`sphx_glr_auto_examples_plot_classic_network.py`, in ``float32``: the
+# :ref:`sphx_glr_auto_examples_story_plot_classic_network.py`, in ``float32``: the
 # ONNX graph computes in the type of its input, and ``float32`` is what most
 # serving code sends.
 

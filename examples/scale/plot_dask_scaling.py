@@ -17,7 +17,7 @@ two ways:
   ``partial_fit`` call is exactly one optimizer step, so **each chunk is one
   mini-batch**.
 
-**This example needs the** ``dask`` **extra** (``pip install "skmlp[dask]"``)
+**This example needs the** ``dask`` **extra** (``pip install ".[dask]"``)
 and starts a small cluster on this machine. Without dask it says so and skips
 every step (each cell below runs only ``if HAVE_DASK``). The :ref:`scaling` page has timings
 and says when a cluster actually helps.
@@ -56,14 +56,14 @@ from sklearn.preprocessing import StandardScaler
 
 from skmlp import MLPClassifier
 
-try:  # the dask extra: pip install "skmlp[dask]"
+try:  # the dask extra: pip install ".[dask]"
     import dask.array as da
     from dask_ml.wrappers import Incremental
     from distributed import Client, LocalCluster
 except ImportError as missing:
     HAVE_DASK = False
-    print(f"This example needs the dask extra (pip install \"skmlp[dask]\"): {missing}. "
-          "Without it, no cluster is started and every step below is skipped.")
+    print(f"This example needs the dask extra (pip install \".[dask]\" from a checkout): "
+          f"{missing}. Without it, no cluster is started and every step below is skipped.")
 else:
     HAVE_DASK = True
 
@@ -109,8 +109,8 @@ if HAVE_DASK:
             remote = GridSearchCV(pipe, param_grid, cv=3, n_jobs=-1).fit(X_train, y_train)
         remote_seconds = time.perf_counter() - started
 
-    print(f"local: {local_seconds:.1f} s, best {local.best_params_}")
-    print(f"dask:  {remote_seconds:.1f} s, best {remote.best_params_}")
+    print(f"local: {local_seconds:.1f} s (this build), best {local.best_params_}")
+    print(f"dask:  {remote_seconds:.1f} s (this build), best {remote.best_params_}")
     print("same best parameters:", remote.best_params_ == local.best_params_)
     print("same mean scores:",
           np.array_equal(remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]))
