@@ -3,11 +3,9 @@
 The build is the one of ``docs/README.md`` with ``-W`` (every warning is an
 error), ``--keep-going`` (report all of them) and ``-E`` (re-read every page),
 gallery included: sphinx-gallery runs every example once, so an example that
-raises fails the build and this test. The examples run in quick mode
-(``SKMLP_EXAMPLES_QUICK=1``: a subset of MNIST or fewer epochs, where an
-example would otherwise take long; see ``docs/README.md``), with the
+raises fails the build and this test. The examples run in full, with the
 non-interactive matplotlib backend and one BLAS thread. The build then takes
-about a minute on two cores, most of it the examples.
+about a minute and a half on two cores, most of it the examples.
 
 The sources (``docs/``, ``examples/`` and ``skmlp/``, which the user guide
 quotes with ``literalinclude``) are copied to a temporary directory first:
@@ -52,8 +50,8 @@ def _copy_sources(dest):
 
 
 def _build_env():
-    """The environment of the build: the examples in quick mode, as in CI."""
-    env = dict(os.environ, MPLBACKEND="Agg", SKMLP_EXAMPLES_QUICK="1")
+    """The environment of the build, as in CI."""
+    env = dict(os.environ, MPLBACKEND="Agg")
     # One BLAS thread: the examples train small networks on small batches, for
     # which a second thread brings little and, on a busy machine, makes every
     # matrix product wait for a free core.

@@ -23,7 +23,7 @@ TIMEOUT = 120  # seconds per example
 
 
 def _example_env(**extra):
-    env = dict(os.environ, MPLBACKEND="Agg", SKMLP_EXAMPLES_QUICK="1", **extra)
+    env = dict(os.environ, MPLBACKEND="Agg", **extra)
     # The skmlp of this checkout, even where another one is installed.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     # One BLAS thread per example: the examples train small networks with small
