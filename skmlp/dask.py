@@ -49,6 +49,7 @@ from ._core.optimizers import SOLVERS
 from ._dask_training import ShardedData, ShardedTrainer, run_sharded_epoch
 from ._regressor import MLPRegressor as _MLPRegressor
 from ._regressor import _output_for
+from ._parameters import parameters_of
 from ._targets import fit_label_binarizer, with_class_weight
 from ._fitting import fit_trainer, partial_fit_step
 from ._training import TrainingDiverged
@@ -192,10 +193,7 @@ class MLPClassifier(_DataParallel, _MLPClassifier):
 
     Parameters
     ----------
-    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, \
-learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, \
-momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, \
-n_iter_no_change, max_fun, loss, class_weight, dropout, output_activation
+    PARAMETER_NAMES
         As for :class:`skmlp.MLPClassifier`. ``batch_size`` is the size of a
         global mini-batch over all chunks; ``dropout`` must be 0 on dask input.
 
@@ -312,10 +310,7 @@ class MLPRegressor(_DataParallel, _MLPRegressor):
 
     Parameters
     ----------
-    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, \
-learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, \
-momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, \
-n_iter_no_change, max_fun, loss, dropout
+    PARAMETER_NAMES
         As for :class:`skmlp.MLPRegressor`. ``batch_size`` is the size of a
         global mini-batch over all chunks; ``dropout`` must be 0 on dask input.
 
@@ -390,3 +385,14 @@ n_iter_no_change, max_fun, loss, dropout
         mean = mean / total
         ss_res, ss_tot = dask.compute(W @ (Y - P) ** 2, W @ (Y - mean) ** 2)
         return dd.r2_from_squares(ss_res, ss_tot)
+
+
+def _with_parameter_names(cls, estimator):
+    """Name every parameter of the table in ``cls``'s docstring (one line of
+    names, documented as the in-memory estimator's)."""
+    names = ", ".join(row.name for row in parameters_of(estimator))
+    cls.__doc__ = cls.__doc__.replace("PARAMETER_NAMES", names)
+
+
+_with_parameter_names(MLPClassifier, "classifier")
+_with_parameter_names(MLPRegressor, "regressor")
