@@ -55,10 +55,16 @@ def param_snapshot(estimator):
     Returns
     -------
     snapshot : tuple
-        One deep copy per parameter (lists and dicts may be edited in place).
+        One value per parameter: a deep copy of containers (lists, dicts and
+        arrays may be edited in place), the object itself otherwise (a
+        ``RandomState`` passed as ``random_state`` stays the same object).
     """
     state = estimator.__dict__
-    return tuple(copy.deepcopy(state.get(name)) for name in _param_names(type(estimator)))
+    return tuple(copy.deepcopy(value) if isinstance(value, _CONTAINERS) else value
+                 for value in (state.get(name) for name in _param_names(type(estimator))))
+
+
+_CONTAINERS = (list, dict, set, tuple, np.ndarray)
 
 
 def _same(value, saved):

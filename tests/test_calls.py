@@ -89,6 +89,13 @@ def test_regressor_fast_path_equals_full_path(kind, dtype, full_path_calls):
     np.testing.assert_array_equal(fast.predict(Xd), full.predict(pd.DataFrame(Xd)))
 
 
+def test_a_random_state_instance_keeps_the_fast_path(full_path_calls):
+    clf = MLPClassifier(hidden_layer_sizes=(7,), random_state=np.random.RandomState(0))
+    clf.partial_fit(X, LABELS["binary"], classes=[0, 1])
+    clf.partial_fit(X, LABELS["binary"]).partial_fit(X, LABELS["binary"])
+    assert len(full_path_calls) == 1
+
+
 def test_changed_parameters_take_the_full_path_and_take_effect(full_path_calls):
     clf = MLPClassifier(hidden_layer_sizes=(7,), solver="sgd", random_state=0)
     clf.partial_fit(X, LABELS["binary"], classes=[0, 1]).partial_fit(X, LABELS["binary"])
