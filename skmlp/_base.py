@@ -1,11 +1,14 @@
-"""The shared estimator of the MLP family: parameters, fit / partial_fit, publishing.
+"""The shared estimator of the MLP family: validation, one call into training, publishing.
 
-:class:`BaseMLP` holds everything :class:`~skmlp.MLPClassifier` and a
-regressor have in common: the parameter constraints, input validation, the
-solvers (from the solver table), warm start, early stopping, ``verbose``
-output and callbacks, divergence and Ctrl-C handling, and persistence.
-A subclass says what its targets are (:meth:`BaseMLP._encode_targets`) and
-how a validation set is scored (:meth:`BaseMLP._validation_scorer`).
+:class:`BaseMLP` holds everything :class:`~skmlp.MLPClassifier` and
+:class:`~skmlp.MLPRegressor` have in common: the parameter constraints (from
+the table of parameters), input validation, warm start, the early-stopping
+split, ``verbose`` output and callbacks, the warnings and errors of
+divergence and Ctrl-C, and persistence. A subclass says what its targets are
+(:meth:`BaseMLP._encode_targets`) and how a validation set is scored
+(:meth:`BaseMLP._validation_scorer`). Training itself is the training
+layer's: each ``fit`` or ``partial_fit`` makes one call into
+:mod:`skmlp._fitting`.
 
 Every call is all or nothing. :meth:`BaseMLP._prepare` runs every check
 (parameters, data, targets, weights, architecture, the validation split)
@@ -13,7 +16,9 @@ without changing the estimator; training then works on new state (a new
 :class:`~skmlp._training.Trainer`, or a fork of the current one), and
 :meth:`BaseMLP._publish` swaps the complete new state in with one
 assignment. Whatever escapes ``fit`` or ``partial_fit`` therefore leaves the
-previous model as it was, or the estimator unfitted.
+previous model as it was, or the estimator unfitted. (The fast call path of
+:mod:`skmlp._calls` steps the published trainer in place instead, and puts
+back everything the step changed if it fails.)
 """
 
 import math
