@@ -160,7 +160,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 f"the weights it had before epoch {restored + 1}, the epoch with the lowest "
                 "training loss")
             return DivergenceWarning, (
-                f"Training diverged in epoch {trainer.history.n_iter + 1}: {reason}. "
+                f"Training diverged in epoch {reason.epoch or trainer.history.n_iter + 1}: "
+                f"{reason}. "
                 f"The model keeps {kept}. Try a smaller learning_rate_init "
                 f"(now {self.learning_rate_init}).")
         except TrainingInterrupted:

@@ -29,6 +29,10 @@ type already answers most of them.
 All or nothing without copying the trainer: a step saves only what it
 changes (the parameter vector, the optimizer's state, and the dropout
 generator's state), writes in place, and restores them if anything fails.
+Writing in place means that another thread reading ``coefs_`` while the
+step runs may see it half done (as with scikit-learn, whose steps are in
+place too); predicting while another thread trains the same estimator is
+not supported (see the migration guide).
 """
 
 import copy
@@ -128,7 +132,7 @@ def fast_partial_fit(estimator, X, y, sample_weight, classes):
         return False
     dtype = trainer.params.dtype
     X = plain_rows(estimator, X, dtype)
-    if X is None or type(y) is not np.ndarray or len(y) != len(X):
+    if X is None or type(y) is not np.ndarray or y.ndim == 0 or len(y) != len(X):
         return False
     Y = estimator._fast_targets(y, dtype)
     if Y is None or not params_unchanged(estimator, cache[1]):

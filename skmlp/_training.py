@@ -553,6 +553,7 @@ def _diverged(trainer, divergence, epoch_start, lowest_loss_start, validation, t
     scikit-learn records it; the best validation epoch is restored later.
     """
     history = trainer.history
+    divergence.epoch = history.n_iter + 1
     divergence.reached_finite_loss = lowest_loss_start is not None
     divergence.restored_epoch = (history.n_iter if lowest_loss_start is None
                                  else lowest_loss_start[1])

@@ -24,12 +24,16 @@ class TrainingDiverged(ArithmeticError):
         keep and the estimator raises.
     restored_epoch : int or None
         The number of completed epochs of the state rolled back to.
+    epoch : int or None
+        The epoch (counted from 1) in which training diverged, when known.
     """
 
-    def __init__(self, message, *, reached_finite_loss=False, restored_epoch=None):
+    def __init__(self, message, *, reached_finite_loss=False, restored_epoch=None,
+                 epoch=None):
         super().__init__(message)
         self.reached_finite_loss = reached_finite_loss
         self.restored_epoch = restored_epoch
+        self.epoch = epoch
 
 
 class TrainingInterrupted(Exception):

@@ -40,10 +40,11 @@ import dask
 import dask.array as da
 import numpy as np
 from distributed import get_client
+from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from . import _dask_data as dd
-from ._base import Targets, _Plan
+from ._base import Targets, _Plan, _random_state_kept_on_failure
 from ._classifier import MLPClassifier as _MLPClassifier
 from ._core.optimizers import SOLVERS
 from ._dask_training import ShardedData, ShardedTrainer, run_sharded_epoch
@@ -153,13 +154,19 @@ class _DataParallel:
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
         if not dd.is_dask_collection(X, y, sample_weight):
             return super()._partial_fit(X, y, sample_weight=sample_weight, classes=classes)
-        plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
-        try:
-            partial_fit_step(ShardedTrainer(plan.trainer, plan.X), plan.X, None, None,
-                             self._solver_spec())
-        except TrainingDiverged as reason:  # on new state: the model is as it was
-            raise self._partial_fit_diverged(reason) from None
-        self._publish(plan)
+        return self._partial_fit_sharded(X, y, sample_weight, classes)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit_sharded(self, X, y, sample_weight, classes):
+        """One step over all the rows of dask input, validated in full."""
+        with _random_state_kept_on_failure(self.random_state):
+            plan = self._prepare(X, y, sample_weight, partial=True, classes=classes)
+            try:
+                partial_fit_step(ShardedTrainer(plan.trainer, plan.X), plan.X, None, None,
+                                 self._solver_spec())
+            except TrainingDiverged as reason:  # on new state: the model is as it was
+                raise self._partial_fit_diverged(reason) from None
+            self._publish(plan)
         return self
 
     # ------------------------------------------------------------- predict

@@ -128,6 +128,15 @@ def test_what_the_fast_path_cannot_take_is_refused_as_before(call, message):
     assert pickle.dumps(clf) == before
 
 
+def test_a_scalar_y_is_refused_as_before():
+    clf = MLPClassifier(hidden_layer_sizes=(7,), random_state=0)
+    clf.partial_fit(X, LABELS["binary"], classes=[0, 1]).partial_fit(X, LABELS["binary"])
+    before = pickle.dumps(clf)
+    with pytest.raises(TypeError, match="at least 1 dimension"):
+        clf.partial_fit(X[:1], np.array(1))
+    assert pickle.dumps(clf) == before
+
+
 def test_float64_data_beyond_a_float32_model_is_refused_as_before():
     reg = MLPRegressor(hidden_layer_sizes=(7,), random_state=0)
     y = TARGETS["one target"]

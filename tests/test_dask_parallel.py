@@ -21,6 +21,7 @@ import dask.array as da  # noqa: E402
 import dask.dataframe as ddf  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 from sklearn.base import clone  # noqa: E402
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 import skmlp  # noqa: E402
@@ -287,3 +288,11 @@ def test_a_worker_killed_during_fit_is_recovered_by_dask(client, data, monkeypat
     assert disturbed.n_iter_ == undisturbed.n_iter_
     assert disturbed.loss_ == pytest.approx(undisturbed.loss_, rel=1e-9)
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it
+
+
+def test_partial_fit_on_dask_input_validates_the_parameters(client, data):
+    (X, y, _, _), _ = data
+    clf = MLPClassifier(hidden_layer_sizes=(3,), learning_rate_init=-1.0)
+    with pytest.raises(InvalidParameterError, match="learning_rate_init"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "coefs_")

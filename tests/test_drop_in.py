@@ -194,6 +194,21 @@ def test_a_diverged_fit_keeps_a_model_that_predicts_finite_values():
     assert np.isfinite(model.predict_proba(X_big)).all()
 
 
+def test_the_divergence_warning_names_the_epoch_that_diverged():
+    X_wide = rng.normal(size=(200, 4))
+    for early_stopping in (False, True):
+        model = MLPRegressor(hidden_layer_sizes=(20,), solver="sgd", momentum=0.99,
+                             learning_rate_init=0.05, early_stopping=early_stopping, max_iter=50,
+                             n_iter_no_change=100, random_state=0)
+        with pytest.warns(DivergenceWarning, match=r"diverged in epoch (\d+)") as record:
+            model.fit(X_wide, 300 * X_wide[:, 0])
+        epoch = int(str(record[0].message).split("epoch ")[1].split(":")[0])
+        if early_stopping:  # the diverged epoch is recorded, with a NaN score
+            assert np.isnan(model.validation_scores_[epoch - 1]) and model.n_iter_ == epoch
+        else:  # the epochs before it completed
+            assert model.n_iter_ == epoch - 1
+
+
 def test_a_diverged_epoch_has_a_nan_validation_score_as_in_scikit_learn():
     X_big = np.tile(X, (5, 1)) * 1e3
     model = MLPClassifier(hidden_layer_sizes=(50, 50), activation="identity", solver="sgd",
