@@ -30,6 +30,21 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture(scope="module")
+def client():
+    """A ``distributed.Client`` on a loopback cluster of two worker processes,
+    one thread each; one per test module (the Dask tests need the dask extra)."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
+                                       processes=True, dashboard_address=None)
+    dask_client = distributed.Client(cluster)
+    try:
+        yield dask_client
+    finally:
+        dask_client.close()
+        cluster.close()
+
+
 def pytest_collection_modifyitems(items):
     """Let a test module mark the items collected from it.
 

@@ -34,7 +34,7 @@ import dask.array as da  # noqa: E402
 import joblib  # noqa: E402
 from dask_ml.wrappers import Incremental  # noqa: E402
 from packaging.version import Version  # noqa: E402
-from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
+from distributed import get_task_stream  # noqa: E402
 from scipy.stats import loguniform  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.metrics import accuracy_score  # noqa: E402
@@ -54,20 +54,6 @@ PASSES = 5
 #: The message dask (since 2025.3) raises when dask-ml's adaptive searches call
 #: the blocking ``dask.persist`` inside their coroutine (dask-ml issue #1016).
 ADAPTIVE_SEARCH_BREAK = "Attempting to use an asynchronous Client in a synchronous context"
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = LocalCluster(
-        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
-        dashboard_address=None,
-    )
-    dask_client = Client(cluster)
-    try:
-        yield dask_client
-    finally:
-        dask_client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ distributed = pytest.importorskip("distributed")
 
 import dask.array as da  # noqa: E402
 import dask.dataframe as ddf  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -31,18 +30,6 @@ from skmlp.dask import MLPClassifier, MLPRegressor  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 N_ROWS, N_FEATURES, CHUNK = 4000, 8, 500
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
-                           processes=True, dashboard_address=None)
-    dask_client = Client(cluster)
-    try:
-        yield dask_client
-    finally:
-        dask_client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")
