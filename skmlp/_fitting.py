@@ -18,7 +18,8 @@ only: the estimator hands it arrays, a :class:`SolverSpec` and plain
 callables (the validation scorer, the hooks).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -49,21 +50,25 @@ class SolverSpec:
         Epochs (mini-batch solvers) or iterations (L-BFGS).
     tol : float
     n_iter_no_change : int or float
-    batch_size : int
-        Rows per mini-batch, already clipped to the number of rows.
+    batch_size : int or None
+        Rows per mini-batch, already clipped to the number of rows (None for
+        a ``partial_fit`` step, whose mini-batch is the rows it is given).
     shuffle : bool
     max_fun : int
         Loss evaluations allowed to L-BFGS.
+
+    Every field is given by the estimator: the defaults are the table of
+    parameters' (``skmlp._parameters``), not written again here.
     """
 
     solver: str
-    hyper_parameters: dict = field(default_factory=dict)
-    max_iter: int = 200
-    tol: float = 1e-4
-    n_iter_no_change: float = 10
-    batch_size: int = 200
-    shuffle: bool = True
-    max_fun: int = 15000
+    hyper_parameters: dict
+    max_iter: int
+    tol: float
+    n_iter_no_change: float
+    batch_size: Optional[int]
+    shuffle: bool
+    max_fun: int
 
 
 def start_trainer(layer_units, dtype, objective, dropout, rng, previous=None,
