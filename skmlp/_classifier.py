@@ -262,7 +262,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         check_is_fitted(self)
         if self._one_class():
-            return self._one_class_output(X, 1.0)
+            return self._one_class_proba(X)
         if self._sigmoid_multiclass():
             return np.exp(self._sigmoid_multiclass_log_proba(X))
         proba = self._output(X)
@@ -278,8 +278,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Logarithm of the probability estimates.
 
         ``log(predict_proba(X))``, as in scikit-learn; finite everywhere,
-        since :meth:`predict_proba` keeps every probability within
-        ``[tiny, 1 - epsneg]`` of its dtype.
+        since :meth:`predict_proba` keeps every probability at least the
+        smallest normal number ``tiny`` of its dtype.
 
         Parameters
         ----------
@@ -302,11 +302,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         finfo = np.finfo(log_A.dtype)
         return np.clip(log_A, np.log(finfo.tiny), np.log1p(-finfo.epsneg), out=log_A)
 
-    def _one_class_output(self, X, value):
-        """``value`` in one column per row of ``X``: the answer of a
+    def _one_class_proba(self, X):
+        """One column of 1.0 per row of ``X``: the probabilities of a
         one-class model (after checking ``X`` as every prediction does)."""
         Z = self._output(X, output_activation="identity")
-        return np.full((Z.shape[0], 1), value, dtype=Z.dtype)
+        return np.ones((Z.shape[0], 1), dtype=Z.dtype)
 
     def predict(self, X):
         """Predict class labels.
