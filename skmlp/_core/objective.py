@@ -169,12 +169,39 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
     backward(coefs, activations, layer_inputs, output_delta, hidden_activation,
              coef_grads, intercept_grads, deltas=delta_buffers,
              dropout_masks=dropout_masks)
-    if alpha:
-        weights = params[: layout.n_coefs]
-        value += l2_penalty(weights, alpha, norm)
-        # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
-        grad[: layout.n_coefs] += (alpha / norm) * weights
+    value = add_l2_penalty(value, grad, params, layout, alpha, norm)
     return value, grad
+
+
+def add_l2_penalty(value, grad, params, layout, alpha, norm):
+    """Add the L2 penalty ``alpha / (2 n) sum_l ||W^l||^2`` and its gradient.
+
+    Only the weights are penalised, not the biases.
+
+    Parameters
+    ----------
+    value : float
+        The data term of the loss.
+    grad : ndarray of shape (n_params,)
+        The data term's gradient; the penalty's gradient is added in place.
+    params : ndarray of shape (n_params,)
+    layout : ParameterLayout
+    alpha : float
+    norm : float
+        ``n``: the number of rows, or the total sample weight.
+
+    Returns
+    -------
+    value : float
+        ``value`` plus the penalty.
+    """
+    if not alpha:
+        return value
+    weights = params[: layout.n_coefs]
+    value += l2_penalty(weights, alpha, norm)
+    # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
+    grad[: layout.n_coefs] += (alpha / norm) * weights
+    return value
 
 
 def loss_and_gradient_sums(params, layout, X, Y, *, hidden_activation, output_activation,
@@ -255,9 +282,5 @@ def combine_sums(params, layout, loss_sum, grad_sum, weight_total, *, alpha=0.0)
     """
     norm = float(weight_total)
     grad = (np.asarray(grad_sum) / norm).astype(params.dtype, copy=False)
-    value = float(loss_sum) / norm
-    if alpha:
-        weights = params[: layout.n_coefs]
-        value += l2_penalty(weights, alpha, norm)
-        grad[: layout.n_coefs] += (alpha / norm) * weights
+    value = add_l2_penalty(float(loss_sum) / norm, grad, params, layout, alpha, norm)
     return value, grad
