@@ -183,10 +183,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             detail = ("no epoch or iteration reached a finite loss" if not
                       reason.reached_finite_loss else "the weights kept give non-finite "
                       "outputs on the training data")
-            advice = (f"try a smaller learning_rate_init (now {self.learning_rate_init}) or "
-                      "scale the data" if SOLVERS[self.solver].stochastic else "scale the data")
-            raise ValueError(f"{NON_FINITE_MESSAGE} ({reason}; {detail}; {advice}.) The model "
-                             "was left as it was.") from None
+            raise self._non_finite_error(f"{reason}; {detail}") from None
 
     def _best_validation_weights(self, trainer):
         """With early stopping, which weights a stopped fit keeps (else None)."""
@@ -261,9 +258,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     def _partial_fit_diverged(self, reason):
         """scikit-learn's ``ValueError`` for a ``partial_fit`` step that diverged."""
-        return ValueError(f"{NON_FINITE_MESSAGE} (partial_fit: {reason}; try a smaller "
-                          f"learning_rate_init, now {self.learning_rate_init}, or scale the "
-                          "data.) The model was left as it was.")
+        return self._non_finite_error(f"partial_fit: {reason}")
+
+    def _non_finite_error(self, what):
+        """scikit-learn's ``ValueError`` for training that reached no usable
+        weights, saying ``what`` happened and what to try."""
+        advice = (f"try a smaller learning_rate_init (now {self.learning_rate_init}) or scale "
+                  "the data" if SOLVERS[self.solver].stochastic else "scale the data")
+        return ValueError(f"{NON_FINITE_MESSAGE} ({what}; {advice}.) The model was left as "
+                          "it was.")
 
     # -------------------------------------------------------------- checks
     def _prepare(self, X, y, sample_weight, *, partial, classes=None):
