@@ -30,6 +30,22 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def kernel_path(request, monkeypatch):
+    """Run a test with the compiled kernels, then with the NumPy reference alone.
+
+    The compiled kernels (``skmlp/_core/_kernels.pyx``) replace the optimizer
+    updates and the loss and gradient of dense mini-batches where they are
+    built; a module that checks the math with ``pytestmark =
+    pytest.mark.usefixtures("kernel_path")`` checks both forms.
+    """
+    from skmlp._core import kernels
+
+    if request.param == "numpy":
+        monkeypatch.setattr(kernels, "compiled", None)
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def client():
     """A ``distributed.Client`` on a loopback cluster of two worker processes,

@@ -12,6 +12,9 @@ from skmlp._core.init import glorot_uniform
 from skmlp._core.network import NonFiniteLayerInput, ParameterLayout, backward, forward
 from skmlp._core.objective import loss_and_gradient
 
+# Every check here runs with the compiled kernels and with the NumPy reference.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 TARGETS = {
     # name: (output activation, number of output units)
     "binary": ("logistic", 1),

@@ -7,6 +7,7 @@ finite-difference gradient check all call it.
 
 import numpy as np
 
+from . import kernels
 from .network import backward, forward, l2_penalty
 from .outputs import output_loss
 
@@ -36,6 +37,8 @@ class Workspace:
         self._deltas = [np.empty((capacity, u), dtype) for u in units]
         self._views = {}  # n_samples -> the lists view() returns
         self._unpacked = {}  # id(flat) -> (flat, its per-layer views)
+        self._compiled = {}  # (hidden, output, loss) -> kernels.dense_network(...)
+        self._layer_units = tuple(layer_units)
 
     def fits(self, n_samples, dtype):
         """Whether ``n_samples`` rows of ``dtype`` fit these buffers."""
@@ -55,6 +58,18 @@ class Workspace:
             self._views[n_samples] = ([a[:n_samples] for a in self._activations],
                                       [d[:n_samples] for d in self._deltas])
         return self._views[n_samples]
+
+    def compiled_network(self, hidden_activation, output_activation, loss):
+        """The compiled loss and gradient on these buffers, or None.
+
+        None where the compiled kernels are not built, or do not implement
+        this activation, pair or dtype (see :func:`kernels.dense_network`).
+        """
+        key = (hidden_activation, output_activation, loss)
+        if key not in self._compiled:
+            self._compiled[key] = kernels.dense_network(
+                self._layer_units, self._activations, self._deltas, *key)
+        return self._compiled[key]
 
     def unpack(self, layout, flat):
         """``layout.unpack(flat)``, remembered for the same ``flat`` array.
@@ -155,6 +170,14 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
         grad = np.empty_like(params)
     if workspace is None or not workspace.fits(n_samples, dtype):
         workspace = Workspace(layout.layer_units, n_samples, dtype)
+    if dropout_masks is None and sample_weight is None:
+        # The same computation in one compiled call, where it is built and
+        # takes these arrays; the NumPy below is its reference.
+        network = workspace.compiled_network(hidden_activation, output_activation, loss)
+        value = None if network is None else network.loss_and_gradient(X, Y, params, grad,
+                                                                       float(alpha))
+        if value is not None:
+            return value, grad
     activation_buffers, delta_buffers = workspace.view(n_samples)
     coefs, intercepts = workspace.unpack(layout, params)
     coef_grads, intercept_grads = workspace.unpack(layout, grad)
@@ -197,10 +220,16 @@ def add_l2_penalty(value, grad, params, layout, alpha, norm):
     """
     if not alpha:
         return value
-    weights = params[: layout.n_coefs]
+    weights, weight_grads = params[: layout.n_coefs], grad[: layout.n_coefs]
     value += l2_penalty(weights, alpha, norm)
     # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
-    grad[: layout.n_coefs] += (alpha / norm) * weights
+    scale = alpha / norm
+    compiled = kernels.compiled
+    if compiled is None or weights.dtype != weight_grads.dtype or weights.dtype not in (
+            np.float32, np.float64):
+        weight_grads += scale * weights  # the NumPy reference
+    else:  # the same in one pass, in threads over slices of a long vector
+        kernels.for_each_slice(compiled.add_scaled, (weight_grads, weights), (scale,))
     return value
 
 

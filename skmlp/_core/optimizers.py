@@ -2,8 +2,16 @@
 
 Each optimizer is a small state object: its state arrays have the shape of
 the parameter vector, ``(n_params,)``, and ``update(params, grad)`` takes one
-step in place. All arithmetic is in the dtype of the parameters and reuses
-preallocated scratch arrays, so a step allocates nothing of size ``n_params``.
+step in place. All arithmetic is in the dtype of the parameters (the
+hyper-parameters are rounded to it) and reuses preallocated scratch arrays, so
+a step allocates nothing of size ``n_params``.
+
+Each update is written twice, on purpose: in NumPy (``_update_numpy``, the
+readable reference, a few passes over the vectors) and as one fused pass of
+the compiled kernels (:mod:`skmlp._core.kernels`), run in threads over slices
+of a large vector. Both do the same operations in the same order, so they
+give the same parameters bit for bit; ``update`` takes the kernel when it is
+built and the arrays suit it.
 """
 
 import copy
@@ -11,6 +19,8 @@ import inspect
 from dataclasses import dataclass
 
 import numpy as np
+
+from . import kernels
 
 #: Learning-rate schedules of :class:`SGD`, with their meaning.
 LEARNING_RATE_SCHEDULES = {
@@ -230,15 +240,25 @@ class SGD(Optimizer):
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
         """
-        lr_grad = np.multiply(grad, self.learning_rate, out=self._step)  # eta g
-        if self.momentum == 0:
+        learning_rate, momentum = float(self.learning_rate), float(self.momentum)
+        compiled = _kernels_for(params, grad, self.velocity)
+        if compiled is None:
+            self._update_numpy(params, grad, learning_rate, momentum)
+            return
+        kernels.for_each_slice(compiled.sgd_update, (params, grad, self.velocity),
+                               (learning_rate, momentum, bool(self.nesterov)))
+
+    def _update_numpy(self, params, grad, learning_rate, momentum):
+        """The reference form of :meth:`update`, in NumPy."""
+        lr_grad = np.multiply(grad, learning_rate, out=self._step)  # eta g
+        if momentum == 0:
             params -= lr_grad
             return
-        self.velocity *= self.momentum
+        self.velocity *= momentum
         self.velocity -= lr_grad  # v <- mu v - eta g
         if self.nesterov:
             params -= lr_grad
-            params += np.multiply(self.velocity, self.momentum, out=self._step)
+            params += np.multiply(self.velocity, momentum, out=self._step)
         else:
             params += self.velocity
 
@@ -337,21 +357,40 @@ class Adam(Optimizer):
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
         """
+        self._update(params, grad, n_decayed=0, decay=1.0)
+
+    def _update(self, params, grad, n_decayed, decay):
+        """Adam's step, after multiplying ``params[:n_decayed]`` by ``decay`` (AdamW)."""
         self.t += 1
+        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        # eta_t, a float64 scalar: the product with it is taken in float64
+        step_size = np.float64(float(self.learning_rate) * np.sqrt(1 - beta_2**self.t)
+                               / (1 - beta_1**self.t))
+        m, v = self.first_moment, self.second_moment
+        compiled = _kernels_for(params, grad, m, v)
+        if compiled is None:
+            if n_decayed:
+                params[:n_decayed] *= decay
+            self._update_numpy(params, grad, beta_1, beta_2, step_size)
+            return
+        kernels.for_each_slice(compiled.adam_update, (params, grad, m, v),
+                               (beta_1, beta_2, float(self.epsilon), float(step_size),
+                                n_decayed, decay))
+
+    def _update_numpy(self, params, grad, beta_1, beta_2, step_size):
+        """The reference form of Adam's step, in NumPy."""
         m, v, s = self.first_moment, self.second_moment, self._scratch
-        m *= self.beta_1
-        m += np.multiply(grad, 1 - self.beta_1, out=s)
-        v *= self.beta_2
+        m *= beta_1
+        m += np.multiply(grad, 1 - beta_1, out=s)  # m <- beta_1 m + (1 - beta_1) g
+        v *= beta_2
         np.multiply(grad, grad, out=s)
-        s *= 1 - self.beta_2
-        v += s
-        eta_t = (self.learning_rate * np.sqrt(1 - self.beta_2**self.t)
-                 / (1 - self.beta_1**self.t))
+        s *= 1 - beta_2
+        v += s  # v <- beta_2 v + (1 - beta_2) g^2
         np.sqrt(v, out=s)
-        s += self.epsilon
+        s += float(self.epsilon)
         np.divide(m, s, out=s)
-        s *= eta_t
-        params -= s
+        s *= step_size
+        params -= s  # params <- params - eta_t m / (sqrt(v) + epsilon)
 
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``)."""
@@ -425,10 +464,9 @@ class AdamW(Adam):
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
         """
-        if self.weight_decay:
-            params[:self.n_weights] *= params.dtype.type(
-                1 - self.learning_rate * self.weight_decay)
-        super().update(params, grad)
+        decay = 1 - float(self.learning_rate) * float(self.weight_decay)
+        self._update(params, grad, n_decayed=self.n_weights if self.weight_decay else 0,
+                     decay=decay)
 
 
 @dataclass(frozen=True)
@@ -461,6 +499,18 @@ SOLVERS = {
     "adam": Solver(Adam),  # Kingma & Ba, 2014
     "adamw": Solver(AdamW),  # Loshchilov & Hutter, 2019
 }
+
+
+def _kernels_for(*arrays):
+    """The compiled kernels if they can update ``arrays``, else None.
+
+    They take C-contiguous vectors of one dtype, float32 or float64.
+    """
+    compiled, dtype = kernels.compiled, arrays[0].dtype
+    if (compiled is None or dtype not in (np.float32, np.float64)
+            or any(a.dtype != dtype for a in arrays) or not kernels.contiguous(*arrays)):
+        return None
+    return compiled
 
 
 def _copied(value):

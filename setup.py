@@ -1,0 +1,35 @@
+"""Build the compiled training kernels (``skmlp/_core/_kernels.pyx``).
+
+Everything else about the package is declared in ``pyproject.toml``. The
+extension is the top-level module ``_skmlp_kernels`` (see the ``.pyx`` file's
+docstring for why), compiled with the source's SHA-256 so that
+:mod:`skmlp._core.kernels` can tell a stale build from a current one.
+"""
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+SOURCE = Path("skmlp") / "_core" / "_kernels.pyx"
+SOURCE_HASH = hashlib.sha256((Path(__file__).parent / SOURCE).read_bytes()).hexdigest()
+
+# Bitwise equality with the NumPy reference needs IEEE arithmetic exactly as
+# written: no contraction of a * b + c into a fused multiply-add, no
+# reassociation; -fno-math-errno only lets sqrt vectorise.
+COMPILE_ARGS = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off",
+                                                    "-fno-math-errno"]
+
+kernels = Extension(
+    "_skmlp_kernels",
+    sources=[str(SOURCE)],
+    define_macros=[("SKMLP_KERNELS_SOURCE_HASH", f'"{SOURCE_HASH}"'),
+                   ("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+    include_dirs=[numpy.get_include()],
+    extra_compile_args=COMPILE_ARGS,
+)
+
+setup(ext_modules=cythonize([kernels], language_level=3))

@@ -1,0 +1,274 @@
+"""The compiled kernels (skmlp/_core/_kernels.pyx) against their NumPy twins.
+
+The optimizer updates and the L2 gradient must equal the NumPy reference bit
+for bit; the compiled loss and gradient of a dense mini-batch must equal it up
+to rounding (the C library's exp, log and tanh are not NumPy's, and sums run
+in another order), on random shapes, both dtypes, every hidden activation and
+(output, loss) pair it implements. Where it does not apply (sparse rows,
+rows of another dtype, sample weights, dropout, another activation), the NumPy
+path runs and the results are those of the reference exactly.
+"""
+
+import hashlib
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_digits
+
+from skmlp import MLPClassifier, MLPRegressor
+from skmlp._core import kernels
+from skmlp._core.activations import ACTIVATIONS
+from skmlp._core.init import glorot_uniform
+from skmlp._core.network import ParameterLayout
+from skmlp._core.objective import Workspace, add_l2_penalty, loss_and_gradient
+from skmlp._core.optimizers import SOLVERS
+from skmlp._core.outputs import OUTPUTS
+
+COMPILED = kernels.compiled
+needs_compiled = pytest.mark.skipif(COMPILED is None, reason="test_kernels_are_built fails")
+
+DTYPES = [np.float32, np.float64]
+OPTIMIZER_ARGUMENTS = {
+    "sgd": dict(learning_rate_init=0.1, momentum=0.9, nesterov=True, schedule="constant",
+                power_t=0.5),
+    "sgd-classical": dict(learning_rate_init=0.1, momentum=0.9, nesterov=False,
+                          schedule="constant", power_t=0.5),
+    "sgd-plain": dict(learning_rate_init=0.3, momentum=0.0, nesterov=False,
+                      schedule="constant", power_t=0.5),
+    "adam": dict(learning_rate_init=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
+    "adamw": dict(learning_rate_init=1e-2, beta_1=0.8, beta_2=0.99, epsilon=1e-7,
+                  weight_decay=0.05),
+}
+
+
+def test_kernels_are_built_and_current():
+    # pip install builds them (setup.py); a checkout built with another
+    # version of _kernels.pyx must not use them.
+    assert COMPILED is not None, (
+        "the compiled kernels are missing or stale: rebuild with `pip install -e .` "
+        "(or `python setup.py build_ext --inplace`)")
+    source = kernels.SOURCE.read_bytes()
+    assert COMPILED.SOURCE_HASH == hashlib.sha256(source).hexdigest()
+
+
+def test_a_stale_build_is_not_used(tmp_path, monkeypatch):
+    other = tmp_path / "_kernels.pyx"
+    other.write_text("# another version of the source\n")
+    monkeypatch.setattr(kernels, "SOURCE", other)
+    assert kernels._load() is None
+
+
+def test_the_compiled_network_names_rows_of_the_tables():
+    if COMPILED is None:
+        pytest.skip("not built")
+    assert set(COMPILED.HIDDEN_ACTIVATIONS) <= set(ACTIVATIONS)
+    assert all(loss in OUTPUTS[output].losses for output, loss in COMPILED.OUTPUT_LOSSES)
+
+
+def _run_optimizer(solver, dtype, n, compiled, monkeypatch, steps=4):
+    monkeypatch.setattr(kernels, "compiled", compiled)
+    arguments = dict(OPTIMIZER_ARGUMENTS[solver])
+    layout = ParameterLayout((n // 2, 1, 1)) if n > 4 else ParameterLayout((1, 1, 1))
+    kind = SOLVERS[solver.split("-")[0]].optimizer
+    optimizer = kind.for_layout(layout, dtype, **arguments)
+    rng = np.random.default_rng(n)
+    params = rng.normal(size=layout.n_params).astype(dtype)
+    for _ in range(steps):
+        optimizer.update(params, rng.normal(size=layout.n_params).astype(dtype))
+    return params, optimizer.state()
+
+
+@needs_compiled
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", list(OPTIMIZER_ARGUMENTS))
+@pytest.mark.parametrize("n", [4, 37, 5_000])
+def test_optimizer_updates_equal_the_numpy_reference_bit_for_bit(solver, dtype, n,
+                                                                 monkeypatch):
+    compiled = _run_optimizer(solver, dtype, n, COMPILED, monkeypatch)
+    reference = _run_optimizer(solver, dtype, n, None, monkeypatch)
+    np.testing.assert_array_equal(compiled[0], reference[0])
+    for name, value in reference[1].items():
+        np.testing.assert_array_equal(compiled[1][name], value)
+
+
+@needs_compiled
+@pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
+def test_updates_split_over_threads_equal_one_pass(solver, monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_ENTRIES_PER_THREAD", 100)
+    monkeypatch.setattr(kernels, "_usable_cores", lambda: 3)
+    threaded = _run_optimizer(solver, np.float32, 1_001, COMPILED, monkeypatch)
+    reference = _run_optimizer(solver, np.float32, 1_001, None, monkeypatch)
+    np.testing.assert_array_equal(threaded[0], reference[0])
+
+
+@pytest.mark.parametrize("n, cores", [(10, 4), (1_000, 1), (1_000, 3), (1_003, 4)])
+def test_for_each_slice_covers_every_entry_once(n, cores, monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_ENTRIES_PER_THREAD", 100)
+    monkeypatch.setattr(kernels, "_usable_cores", lambda: cores)
+    counts = np.zeros(n, dtype=int)
+
+    def kernel(array, start, stop, step):
+        array[start:stop] += step
+
+    kernels.for_each_slice(kernel, (counts,), (1,))
+    np.testing.assert_array_equal(counts, 1)
+
+
+@needs_compiled
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_l2_gradient_equals_the_numpy_reference(dtype, rng, monkeypatch):
+    layout = ParameterLayout((30, 20, 3))
+    params = rng.normal(size=layout.n_params).astype(dtype)
+    grads = {}
+    for name, compiled in (("compiled", COMPILED), ("numpy", None)):
+        monkeypatch.setattr(kernels, "compiled", compiled)
+        grads[name] = np.linspace(-1, 1, layout.n_params, dtype=dtype)
+        weights = params[:layout.n_coefs]
+        value = add_l2_penalty(0.5, grads[name], params, layout, 0.3, 7.0)
+        assert value == pytest.approx(0.5 + 0.15 / 7 * float(weights @ weights))
+    np.testing.assert_array_equal(grads["compiled"], grads["numpy"])
+
+
+def _targets(output, loss, rng, n, n_outputs, dtype):
+    if output == "softmax":
+        return np.eye(n_outputs, dtype=dtype)[rng.integers(0, n_outputs, n)]
+    if output == "logistic":
+        return rng.integers(0, 2, size=(n, n_outputs)).astype(dtype)
+    return rng.normal(size=(n, n_outputs)).astype(dtype)
+
+
+def _both_paths(params, layout, X, Y, monkeypatch, workspace=None, **objective):
+    results = {}
+    for name, compiled in (("compiled", COMPILED), ("numpy", None)):
+        monkeypatch.setattr(kernels, "compiled", compiled)
+        ws = workspace if workspace is not None else Workspace(layout.layer_units, len(Y),
+                                                               params.dtype)
+        value, grad = loss_and_gradient(params, layout, X, Y, workspace=ws, **objective)
+        results[name] = (value, grad.copy())
+    return results
+
+
+@needs_compiled
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("hidden", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("output, loss", [("softmax", "log_loss"), ("logistic", "log_loss"),
+                                          ("identity", "squared_error"),
+                                          ("logistic", "squared_error")])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_loss_and_gradient_equal_numpy_up_to_rounding(hidden, output, loss, dtype,
+                                                                   seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    n_layers = rng.integers(1, 4)
+    n_outputs = int(rng.integers(2 if output == "softmax" else 1, 6))
+    units = (int(rng.integers(1, 30)), *rng.integers(1, 40, size=n_layers - 1).tolist(),
+             n_outputs)
+    layout = ParameterLayout(units)
+    params = glorot_uniform(layout, hidden, rng, dtype)
+    n = int(rng.integers(1, 50))
+    X = rng.normal(size=(n, units[0])).astype(dtype)
+    Y = _targets(output, loss, rng, n, n_outputs, dtype)
+    results = _both_paths(params, layout, X, Y, monkeypatch, hidden_activation=hidden,
+                          output_activation=output, loss=loss, alpha=float(rng.uniform(0, 1)))
+    tolerance = 2e-5 if dtype == np.float32 else 1e-12
+    assert results["compiled"][0] == pytest.approx(results["numpy"][0], rel=tolerance)
+    assert results["compiled"][1].dtype == dtype
+    np.testing.assert_allclose(results["compiled"][1], results["numpy"][1], rtol=tolerance,
+                               atol=tolerance * np.abs(results["numpy"][1]).max())
+
+
+@needs_compiled
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_rows_of_any_memory_layout_are_taken(order, rng, monkeypatch):
+    layout = ParameterLayout((6, 5, 2))
+    params = glorot_uniform(layout, "tanh", rng)
+    X = np.asarray(rng.normal(size=(9, 6)), order=order)
+    Y = np.asarray(rng.normal(size=(9, 2)), order=order)
+    network = Workspace(layout.layer_units, 9, np.float64).compiled_network(
+        "tanh", "identity", "squared_error")
+    assert network.loss_and_gradient(X, Y, params, np.empty_like(params), 0.1) is not None
+    results = _both_paths(params, layout, X, Y, monkeypatch, hidden_activation="tanh",
+                          output_activation="identity", loss="squared_error", alpha=0.1)
+    np.testing.assert_allclose(results["compiled"][1], results["numpy"][1], rtol=1e-12)
+
+
+@needs_compiled
+def test_batches_of_any_size_up_to_the_capacity_reuse_one_network(rng, monkeypatch):
+    layout = ParameterLayout((6, 5, 3))
+    params = glorot_uniform(layout, "relu", rng)
+    workspace = Workspace(layout.layer_units, 20, np.float64)
+    objective = dict(hidden_activation="relu", output_activation="softmax", loss="log_loss",
+                     alpha=0.1)
+    for n in (20, 7, 1, 20):
+        X, Y = rng.normal(size=(n, 6)), _targets("softmax", "", rng, n, 3, np.float64)
+        results = _both_paths(params, layout, X, Y, monkeypatch, workspace=workspace,
+                              **objective)
+        np.testing.assert_allclose(results["compiled"][1], results["numpy"][1], rtol=1e-12)
+
+
+NOT_COMPILED = {
+    "sparse rows": dict(X=lambda X: sp.csr_matrix(X)),
+    "float64 rows, float32 model": dict(X=lambda X: X.astype(np.float64)),
+    "sample weights": dict(sample_weight=np.linspace(0.5, 2, 8)),
+    "dropout": dict(dropout_masks=[np.full((8, 5), 2.0, np.float32)]),
+    "leaky_relu": dict(hidden_activation="leaky_relu"),
+    "exp outputs": dict(output_activation="exp", loss="poisson"),
+}
+
+
+@needs_compiled
+@pytest.mark.parametrize("case", list(NOT_COMPILED))
+def test_what_the_compiled_network_does_not_take_runs_the_numpy_reference(case, rng,
+                                                                         monkeypatch):
+    layout = ParameterLayout((4, 5, 3))
+    params = glorot_uniform(layout, "relu", rng, np.float32)
+    X = rng.uniform(0.5, 1.5, size=(8, 4)).astype(np.float32)
+    arguments = dict(hidden_activation="relu", output_activation="softmax", loss="log_loss",
+                     alpha=0.1)
+    arguments.update(NOT_COMPILED[case])
+    X = arguments.pop("X", lambda X: X)(X)
+    Y = (np.abs(rng.normal(size=(8, 3))) if arguments["loss"] == "poisson"
+         else _targets("softmax", "", rng, 8, 3, np.float32)).astype(np.float32)
+    results = _both_paths(params, layout, X, Y, monkeypatch, **arguments)
+    assert results["compiled"][0] == results["numpy"][0]
+    np.testing.assert_array_equal(results["compiled"][1], results["numpy"][1])
+
+
+@needs_compiled
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_overflow_gives_a_non_finite_loss_without_warnings(dtype, rng):
+    layout = ParameterLayout((3, 4, 2))
+    params = np.full(layout.n_params, np.finfo(dtype).max / 10, dtype=dtype)
+    X = np.full((5, 3), 1e3, dtype=dtype)
+    Y = np.eye(2, dtype=dtype)[[0, 1, 0, 1, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value, grad = loss_and_gradient(params, layout, X, Y, hidden_activation="relu",
+                                            output_activation="softmax", loss="log_loss",
+                                            alpha=0.0)
+    assert not np.isfinite(value) or not np.isfinite(grad).all()
+
+
+@needs_compiled
+@pytest.mark.parametrize("estimator, y_kind", [(MLPClassifier, "labels"),
+                                               (MLPRegressor, "targets")])
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_estimators_train_alike_with_and_without_the_kernels(estimator, y_kind, solver,
+                                                             monkeypatch):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    if y_kind == "targets":
+        y = X[:, 20:23] + 0.1 * y[:, None]
+    fits = {}
+    for name, compiled in (("compiled", COMPILED), ("numpy", None)):
+        monkeypatch.setattr(kernels, "compiled", compiled)
+        model = estimator(hidden_layer_sizes=(20,), solver=solver, max_iter=5, batch_size=32,
+                          random_state=0, tol=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning: 5 epochs
+            fits[name] = model.fit(X, y)
+    for a, b in zip(fits["compiled"].coefs_, fits["numpy"].coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    assert fits["compiled"].n_iter_ == fits["numpy"].n_iter_
