@@ -8,6 +8,7 @@ targets, scoring, warnings, callbacks) stays in the estimators, which hand
 this module plain arrays and plain callables (such as the validation scorer).
 """
 
+import contextlib
 import copy
 import math
 import dataclasses
@@ -20,6 +21,7 @@ from ._core.init import glorot_uniform
 from ._core.network import ParameterLayout, forward
 from ._core.objective import Workspace, loss_and_gradient
 from ._core.optimizers import SOLVERS
+from ._batches import mini_batches
 from ._training_stops import InterruptGuard, TrainingDiverged, TrainingInterrupted
 
 __all__ = ["History", "InterruptGuard", "Trainer", "TrainingDiverged", "TrainingInterrupted",
@@ -361,13 +363,6 @@ class Trainer:
         self.params[...] = params
 
 
-def _gather(A, rows, out):
-    """``A[rows]`` into the leading rows of ``out`` (dense) or as a new matrix (sparse)."""
-    if sp.issparse(A):
-        return A[rows]
-    return np.take(A, rows, axis=0, out=out[: len(rows)])
-
-
 def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard=None):
     """One pass over the data in mini-batches.
 
@@ -394,31 +389,24 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard=None
     TrainingDiverged, TrainingInterrupted
         With the attribute ``rows_done``: rows stepped on in this epoch.
     """
-    n_samples = X.shape[0]
     weighted_loss, total_weight = 0.0, 0.0
-    order = rng.permutation(n_samples) if shuffle else None
-    X_buffer = None if sp.issparse(X) else np.empty((min(batch_size, n_samples), X.shape[1]), X.dtype)
-    Y_buffer = np.empty((min(batch_size, n_samples), Y.shape[1]), Y.dtype)
-    for start in range(0, n_samples, batch_size):
-        stop = min(start + batch_size, n_samples)
-        if order is None:
-            X_batch, Y_batch = X[start:stop], Y[start:stop]
-            w_batch = None if sample_weight is None else sample_weight[start:stop]
-        else:
-            rows = order[start:stop]
-            X_batch, Y_batch = _gather(X, rows, X_buffer), _gather(Y, rows, Y_buffer)
-            w_batch = None if sample_weight is None else sample_weight[rows]
-        batch_weight = stop - start if w_batch is None else float(w_batch.sum())
-        if batch_weight == 0:  # all its weights are zero: no gradient, no step
-            continue
-        try:
-            weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
-            if guard is not None:
-                guard.check()
-        except (TrainingDiverged, TrainingInterrupted) as stop_reason:
-            stop_reason.rows_done = stop if isinstance(stop_reason, TrainingInterrupted) else start
-            raise
-        total_weight += batch_weight
+    order = rng.permutation(X.shape[0]) if shuffle else None
+    with contextlib.closing(mini_batches(X, Y, batch_size, order)) as batches:
+        for start, stop, X_batch, Y_batch, rows in batches:
+            w_batch = (None if sample_weight is None
+                       else sample_weight[start:stop] if rows is None else sample_weight[rows])
+            batch_weight = stop - start if w_batch is None else float(w_batch.sum())
+            if batch_weight == 0:  # all its weights are zero: no gradient, no step
+                continue
+            try:
+                weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
+                if guard is not None:
+                    guard.check()
+            except (TrainingDiverged, TrainingInterrupted) as stop_reason:
+                stop_reason.rows_done = (stop if isinstance(stop_reason, TrainingInterrupted)
+                                         else start)
+                raise
+            total_weight += batch_weight
     # nan when every row of the epoch had zero weight (possible only in the
     # training part of an early-stopping split): no loss was measured.
     return weighted_loss / total_weight if total_weight else math.nan
