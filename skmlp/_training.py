@@ -8,7 +8,6 @@ targets, scoring, warnings, callbacks) stays in the estimators, which hand
 this module plain arrays and plain callables (such as the validation scorer).
 """
 
-import contextlib
 import copy
 import math
 import dataclasses
@@ -391,22 +390,21 @@ def run_epoch(trainer, X, Y, sample_weight, batch_size, rng, shuffle, guard=None
     """
     weighted_loss, total_weight = 0.0, 0.0
     order = rng.permutation(X.shape[0]) if shuffle else None
-    with contextlib.closing(mini_batches(X, Y, batch_size, order)) as batches:
-        for start, stop, X_batch, Y_batch, rows in batches:
-            w_batch = (None if sample_weight is None
-                       else sample_weight[start:stop] if rows is None else sample_weight[rows])
-            batch_weight = stop - start if w_batch is None else float(w_batch.sum())
-            if batch_weight == 0:  # all its weights are zero: no gradient, no step
-                continue
-            try:
-                weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
-                if guard is not None:
-                    guard.check()
-            except (TrainingDiverged, TrainingInterrupted) as stop_reason:
-                stop_reason.rows_done = (stop if isinstance(stop_reason, TrainingInterrupted)
-                                         else start)
-                raise
-            total_weight += batch_weight
+    for start, stop, X_batch, Y_batch, rows in mini_batches(X, Y, batch_size, order):
+        w_batch = (None if sample_weight is None
+                   else sample_weight[start:stop] if rows is None else sample_weight[rows])
+        batch_weight = stop - start if w_batch is None else float(w_batch.sum())
+        if batch_weight == 0:  # all its weights are zero: no gradient, no step
+            continue
+        try:
+            weighted_loss += trainer.step(X_batch, Y_batch, w_batch) * batch_weight
+            if guard is not None:
+                guard.check()
+        except (TrainingDiverged, TrainingInterrupted) as stop_reason:
+            stop_reason.rows_done = (stop if isinstance(stop_reason, TrainingInterrupted)
+                                     else start)
+            raise
+        total_weight += batch_weight
     # nan when every row of the epoch had zero weight (possible only in the
     # training part of an early-stopping split): no loss was measured.
     return weighted_loss / total_weight if total_weight else math.nan
