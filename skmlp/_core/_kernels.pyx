@@ -33,6 +33,7 @@ are C-contiguous vectors of one dtype, float32 or float64, of one length.
 import numpy as np
 cimport numpy as cnp
 from cython cimport floating
+from libc.float cimport DBL_MIN, FLT_MIN
 from libc.math cimport sqrt, sqrtf
 
 cnp.import_array()
@@ -56,31 +57,77 @@ cdef inline floating _sqrt(floating x) noexcept nogil:
         return sqrt(x)
 
 
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    /* x, or +0 where |x| is below tiny (NaN and infinities stay), without a
+       branch: the magnitudes of IEEE numbers order as their bit patterns, so
+       one integer comparison makes a mask, which the compiler vectorises
+       (a floating-point conditional kept the loops scalar). */
+    static inline float skmlp_flushed_float(float x, float tiny) {
+        int32_t bits, limit;
+        memcpy(&bits, &x, sizeof bits);
+        memcpy(&limit, &tiny, sizeof limit);
+        bits &= -(int32_t)((bits & 0x7fffffff) >= (limit & 0x7fffffff));
+        memcpy(&x, &bits, sizeof x);
+        return x;
+    }
+    static inline double skmlp_flushed_double(double x, double tiny) {
+        int64_t bits, limit;
+        memcpy(&bits, &x, sizeof bits);
+        memcpy(&limit, &tiny, sizeof limit);
+        bits &= -(int64_t)((bits & 0x7fffffffffffffffLL) >= (limit & 0x7fffffffffffffffLL));
+        memcpy(&x, &bits, sizeof x);
+        return x;
+    }
+    """
+    float skmlp_flushed_float(float x, float tiny) noexcept nogil
+    double skmlp_flushed_double(double x, double tiny) noexcept nogil
+
+
+cdef inline floating _flushed(floating x, floating tiny) noexcept nogil:
+    """``x``, or 0 where ``|x|`` is below ``tiny`` (NaN stays NaN)."""
+    if floating is float:
+        return skmlp_flushed_float(x, tiny)
+    else:
+        return skmlp_flushed_double(x, tiny)
+
+
 cdef void _adam(floating *p, const floating *g, floating *m, floating *v, Py_ssize_t n,
                 floating beta_1, floating one_minus_beta_1, floating beta_2,
                 floating one_minus_beta_2, floating epsilon, double step_size,
-                Py_ssize_t n_decayed, floating decay) noexcept nogil:
+                Py_ssize_t n_decayed, floating decay, floating tiny,
+                floating negligible) noexcept nogil:
     cdef Py_ssize_t i
+    cdef floating gradient, m_i, v_i, p_i
     for i in range(n_decayed):
         p[i] = p[i] * decay
-    for i in range(n):
-        m[i] = m[i] * beta_1 + g[i] * one_minus_beta_1
-        v[i] = v[i] * beta_2 + (g[i] * g[i]) * one_minus_beta_2
-        p[i] = p[i] - <floating>((m[i] / (_sqrt(v[i]) + epsilon)) * step_size)
+    for i in range(n):  # one store per array, so that the loop vectorises
+        gradient = _flushed(g[i], negligible)
+        m_i = m[i] * beta_1 + gradient * one_minus_beta_1
+        v_i = v[i] * beta_2 + (gradient * gradient) * one_minus_beta_2
+        p_i = p[i] - <floating>((m_i / (_sqrt(v_i) + epsilon)) * step_size)
+        m[i] = _flushed(m_i, tiny)
+        v[i] = _flushed(v_i, tiny)
+        p[i] = _flushed(p_i, tiny)
 
 
 def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray v,
                 Py_ssize_t start, Py_ssize_t stop, double beta_1, double beta_2,
-                double epsilon, double step_size, Py_ssize_t n_decayed, double decay):
+                double epsilon, double step_size, Py_ssize_t n_decayed, double decay,
+                double negligible):
     """One Adam step on entries ``start:stop``, after AdamW's decay of those
     below ``n_decayed``.
 
     Per entry, as :meth:`skmlp._core.optimizers.Adam.update` computes it::
 
         p <- p * decay                         (entries below n_decayed only)
+        g <- 0 where |g| < negligible
         m <- m * beta_1 + g * (1 - beta_1)
         v <- v * beta_2 + (g * g) * (1 - beta_2)
         p <- p - (m / (sqrt(v) + epsilon)) * step_size
+        m, v, p <- 0 where below the smallest normal number (subnormal)
 
     The hyper-parameters are rounded to the dtype (``1 - beta`` from its
     float64 value, as NumPy rounds a Python float), except ``step_size``:
@@ -93,6 +140,9 @@ def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray
     start, stop : int
     beta_1, beta_2, epsilon, step_size, decay : float
     n_decayed : int
+    negligible : float
+        Gradient entries smaller in magnitude count as 0: the smallest whose
+        square times ``1 - beta_2`` is a normal number.
     """
     cdef Py_ssize_t n = stop - start
     n_decayed = min(max(n_decayed - start, 0), n)  # those in the range
@@ -102,31 +152,35 @@ def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray
                   <float *>cnp.PyArray_DATA(grad) + start, <float *>cnp.PyArray_DATA(m) + start,
                   <float *>cnp.PyArray_DATA(v) + start, n, <float>beta_1, <float>(1 - beta_1),
                   <float>beta_2, <float>(1 - beta_2), <float>epsilon, step_size, n_decayed,
-                  <float>decay)
+                  <float>decay, FLT_MIN, <float>negligible)
     else:
         with nogil:
             _adam(<double *>cnp.PyArray_DATA(params) + start,
                   <double *>cnp.PyArray_DATA(grad) + start, <double *>cnp.PyArray_DATA(m) + start,
                   <double *>cnp.PyArray_DATA(v) + start, n, beta_1, 1 - beta_1, beta_2,
-                  1 - beta_2, epsilon, step_size, n_decayed, decay)
+                  1 - beta_2, epsilon, step_size, n_decayed, decay, DBL_MIN, negligible)
 
 
 cdef void _sgd(floating *p, const floating *g, floating *velocity, Py_ssize_t n,
-               floating learning_rate, floating momentum, bint nesterov) noexcept nogil:
+               floating learning_rate, floating momentum, bint nesterov,
+               floating tiny) noexcept nogil:
     cdef Py_ssize_t i
     cdef floating s
+    cdef floating v_i
     if momentum == 0:
         for i in range(n):
-            p[i] = p[i] - g[i] * learning_rate
+            p[i] = _flushed(p[i] - g[i] * learning_rate, tiny)
     elif nesterov:
         for i in range(n):
             s = g[i] * learning_rate
-            velocity[i] = velocity[i] * momentum - s
-            p[i] = (p[i] - s) + velocity[i] * momentum
+            v_i = velocity[i] * momentum - s
+            p[i] = _flushed((p[i] - s) + v_i * momentum, tiny)
+            velocity[i] = _flushed(v_i, tiny)
     else:
         for i in range(n):
-            velocity[i] = velocity[i] * momentum - g[i] * learning_rate
-            p[i] = p[i] + velocity[i]
+            v_i = velocity[i] * momentum - g[i] * learning_rate
+            p[i] = _flushed(p[i] + v_i, tiny)
+            velocity[i] = _flushed(v_i, tiny)
 
 
 def sgd_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray velocity, Py_ssize_t start,
@@ -139,6 +193,7 @@ def sgd_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray velocity, Py_ss
         p <- p - s                                (momentum == 0)
         v <- v * momentum - s; p <- p + v         (classical momentum)
         v <- v * momentum - s; p <- (p - s) + v * momentum   (Nesterov)
+        p, v <- 0 where below the smallest normal number (subnormal)
 
     Parameters
     ----------
@@ -153,26 +208,28 @@ def sgd_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray velocity, Py_ss
         with nogil:
             _sgd(<float *>cnp.PyArray_DATA(params) + start, <float *>cnp.PyArray_DATA(grad) + start,
                  <float *>cnp.PyArray_DATA(velocity) + start, n, <float>learning_rate,
-                 <float>momentum, nesterov)
+                 <float>momentum, nesterov, FLT_MIN)
     else:
         with nogil:
             _sgd(<double *>cnp.PyArray_DATA(params) + start,
                  <double *>cnp.PyArray_DATA(grad) + start,
                  <double *>cnp.PyArray_DATA(velocity) + start, n, learning_rate, momentum,
-                 nesterov)
+                 nesterov, DBL_MIN)
 
 
 cdef void _add_scaled(floating *y, const floating *x, Py_ssize_t size,
                       floating scale) noexcept nogil:
-    """``y <- y + x * scale``."""
+    """``y <- y + x * scale``, then 0 where subnormal."""
     cdef Py_ssize_t i
+    cdef floating tiny = FLT_MIN if floating is float else DBL_MIN
     for i in range(size):
-        y[i] = y[i] + x[i] * scale
+        y[i] = _flushed(y[i] + x[i] * scale, tiny)
 
 
 def add_scaled(cnp.ndarray y, cnp.ndarray x, Py_ssize_t start, Py_ssize_t stop,
                double scale):
-    """``y <- y + x * scale`` on entries ``start:stop`` (the L2 penalty's gradient).
+    """``y <- y + x * scale`` on entries ``start:stop`` (the L2 penalty's
+    gradient), then 0 where the result is subnormal.
 
     Parameters
     ----------
@@ -302,10 +359,14 @@ cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
     loss (without penalty): what ``skmlp._core.outputs.OutputLoss`` computes.
 
     ``scale`` is ``s``, the weight of one row in the mean (divided by the
-    number of outputs where the pair averages over them).
+    number of outputs where the pair averages over them). Subnormal entries
+    of the delta become 0 (the probability of a class the network rules out
+    is often that small): it is within rounding of the reference, and keeps
+    the backward products at full speed.
     """
     cdef Py_ssize_t i, j
     cdef floating z, a, y, peak, total, clipped
+    cdef floating tiny = FLT_MIN if floating is float else DBL_MIN
     cdef double value = 0
     for i in range(n):
         if output_loss == SOFTMAX_LOG_LOSS:
@@ -335,13 +396,13 @@ cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
                     value -= y * _log(clipped)
                 else:
                     value -= y * (_log(clipped) - _log1p(-clipped)) + _log1p(-clipped)
-                delta[j] = (a - y) * scale
+                delta[j] = _flushed((a - y) * scale, tiny)
             elif output_loss == IDENTITY_SQUARED_ERROR:
                 value += 0.5 * (a - y) * (a - y)
-                delta[j] = (a - y) * scale
+                delta[j] = _flushed((a - y) * scale, tiny)
             else:  # logistic outputs, quadratic cost: through the derivative
                 value += 0.5 * (a - y) * (a - y)
-                delta[j] = (((a - y) * scale) * a) * (1 - a)
+                delta[j] = _flushed((((a - y) * scale) * a) * (1 - a), tiny)
         Z += units
         Y += units
         delta += units

@@ -19,7 +19,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["compiled", "contiguous", "dense_network", "for_each_slice"]
+import numpy as np
+
+__all__ = ["compiled", "contiguous", "dense_network", "flush_subnormal", "for_each_slice"]
 
 #: Fewest entries per thread worth a thread's start-up (measured: a hand-off
 #: to the pool costs about as much as one pass over 30,000 float32 entries).
@@ -70,6 +72,16 @@ def dense_network(layer_units, activations, deltas, hidden_activation, output_ac
         return None
     return compiled.DenseNetwork(layer_units, activations, deltas, hidden_activation,
                                  output_activation, loss)
+
+
+def flush_subnormal(array):
+    """Set the entries of ``array`` below the smallest normal number to 0, in place.
+
+    The NumPy form of what the compiled updates do to every result: NaN and
+    infinities stay. See :mod:`skmlp._core.optimizers` for why.
+    """
+    tiny = np.finfo(array.dtype).tiny
+    np.copyto(array, 0, where=np.abs(array) < tiny)
 
 
 def contiguous(*arrays):

@@ -8,6 +8,7 @@ finite-difference gradient check all call it.
 import numpy as np
 
 from . import kernels
+from .kernels import flush_subnormal
 from .network import backward, forward, l2_penalty
 from .outputs import output_loss
 
@@ -222,12 +223,15 @@ def add_l2_penalty(value, grad, params, layout, alpha, norm):
         return value
     weights, weight_grads = params[: layout.n_coefs], grad[: layout.n_coefs]
     value += l2_penalty(weights, alpha, norm)
-    # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W
+    # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W; entries below the
+    # smallest normal number become 0 (see skmlp._core.optimizers: weights
+    # that tiny stay put, and their subnormal gradient would slow every step)
     scale = alpha / norm
     compiled = kernels.compiled
     if compiled is None or weights.dtype != weight_grads.dtype or weights.dtype not in (
             np.float32, np.float64):
         weight_grads += scale * weights  # the NumPy reference
+        flush_subnormal(weight_grads)
     else:  # the same in one pass, in threads over slices of a long vector
         kernels.for_each_slice(compiled.add_scaled, (weight_grads, weights), (scale,))
     return value
