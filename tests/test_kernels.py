@@ -9,6 +9,7 @@ rows of another dtype, sample weights, dropout, another activation), the NumPy
 path runs and the results are those of the reference exactly.
 """
 
+import dataclasses
 import hashlib
 import warnings
 
@@ -233,6 +234,21 @@ def test_what_the_compiled_network_does_not_take_runs_the_numpy_reference(case, 
     results = _both_paths(params, layout, X, Y, monkeypatch, **arguments)
     assert results["compiled"][0] == results["numpy"][0]
     np.testing.assert_array_equal(results["compiled"][1], results["numpy"][1])
+
+
+@needs_compiled
+@pytest.mark.parametrize("table, name", [(ACTIVATIONS, "relu"), (OUTPUTS, "softmax")])
+def test_a_table_row_replaced_at_run_time_is_read_by_the_numpy_path(table, name, rng,
+                                                                    monkeypatch):
+    layout = ParameterLayout((4, 5, 3))
+    params = glorot_uniform(layout, "relu", rng)
+    X, Y = rng.normal(size=(6, 4)), _targets("softmax", "", rng, 6, 3, np.float64)
+    objective = dict(hidden_activation="relu", output_activation="softmax", loss="log_loss")
+    assert Workspace(layout.layer_units, 6, np.float64).compiled_network(
+        *objective.values()) is not None
+    monkeypatch.setitem(table, name, dataclasses.replace(table[name]))  # an equal copy
+    assert Workspace(layout.layer_units, 6, np.float64).compiled_network(
+        *objective.values()) is None
 
 
 @needs_compiled

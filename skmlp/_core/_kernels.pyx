@@ -262,7 +262,7 @@ def add_scaled(cnp.ndarray y, cnp.ndarray x, Py_ssize_t start, Py_ssize_t stop,
 # NumPy's up to rounding: the exp, log and tanh of the C library are not
 # NumPy's, and sums run in another order.
 
-from libc.math cimport exp, expf, log, logf, log1p, log1pf, tanh, tanhf
+from libc.math cimport exp, expf, fabs, log, logf, log1p, log1pf, tanh, tanhf
 from libc.stdlib cimport malloc, free
 
 # out = a @ b, as the NumPy reference computes it (the same BLAS calls)
@@ -367,7 +367,7 @@ cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
     cdef Py_ssize_t i, j
     cdef floating z, a, y, peak, total, clipped
     cdef floating tiny = FLT_MIN if floating is float else DBL_MIN
-    cdef double value = 0
+    cdef double term, total_loss = 0, compensation = 0, running
     for i in range(n):
         if output_loss == SOFTMAX_LOG_LOSS:
             peak = Z[0] + b[0]
@@ -393,20 +393,28 @@ cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
                 clipped = a if a > eps else eps
                 clipped = clipped if clipped < 1 - eps else 1 - eps
                 if output_loss == SOFTMAX_LOG_LOSS:
-                    value -= y * _log(clipped)
+                    term = -(y * _log(clipped))
                 else:
-                    value -= y * (_log(clipped) - _log1p(-clipped)) + _log1p(-clipped)
+                    term = -(y * (_log(clipped) - _log1p(-clipped)) + _log1p(-clipped))
                 delta[j] = _flushed((a - y) * scale, tiny)
             elif output_loss == IDENTITY_SQUARED_ERROR:
-                value += 0.5 * (a - y) * (a - y)
+                term = 0.5 * (a - y) * (a - y)
                 delta[j] = _flushed((a - y) * scale, tiny)
             else:  # logistic outputs, quadratic cost: through the derivative
-                value += 0.5 * (a - y) * (a - y)
+                term = 0.5 * (a - y) * (a - y)
                 delta[j] = _flushed((((a - y) * scale) * a) * (1 - a), tiny)
+            # Neumaier's compensated sum: the loss is as exact as NumPy's
+            # pairwise sum (finite-difference checks difference two losses).
+            running = total_loss + term
+            if fabs(total_loss) >= fabs(term):
+                compensation += (total_loss - running) + term
+            else:
+                compensation += (term - running) + total_loss
+            total_loss = running
         Z += units
         Y += units
         delta += units
-    return value * scale
+    return (total_loss + compensation) * scale
 
 
 cdef void _column_sums(const floating *delta, floating *out, Py_ssize_t n,

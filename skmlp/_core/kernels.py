@@ -21,6 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .activations import ACTIVATIONS
+from .losses import LOSSES
+from .outputs import OUTPUTS
+
 __all__ = ["compiled", "contiguous", "dense_network", "flush_subnormal", "for_each_slice"]
 
 #: Fewest entries per thread worth a thread's start-up (measured: a hand-off
@@ -68,7 +72,8 @@ def dense_network(layer_units, activations, deltas, hidden_activation, output_ac
     """
     if (compiled is None or hidden_activation not in compiled.HIDDEN_ACTIVATIONS
             or (output_activation, loss) not in compiled.OUTPUT_LOSSES
-            or activations[0].dtype not in ("float32", "float64")):
+            or activations[0].dtype not in ("float32", "float64")
+            or not _rows_as_built(hidden_activation, output_activation, loss)):
         return None
     return compiled.DenseNetwork(layer_units, activations, deltas, hidden_activation,
                                  output_activation, loss)
@@ -82,6 +87,23 @@ def flush_subnormal(array):
     """
     tiny = np.finfo(array.dtype).tiny
     np.copyto(array, 0, where=np.abs(array) < tiny)
+
+
+#: The rows of the tables the compiled network implements, as they were
+#: when skmlp was imported.
+_BUILT_ROWS = (dict(ACTIVATIONS), dict(OUTPUTS), dict(LOSSES))
+
+
+def _rows_as_built(hidden_activation, output_activation, loss):
+    """Whether the table rows of this network are those the kernels implement.
+
+    A row replaced at run time (an experiment, a test that plants a wrong
+    derivative) is not what the compiled code computes: training then takes
+    the NumPy path, which reads the tables.
+    """
+    return all(table.get(name) is built.get(name) for table, built, name in zip(
+        (ACTIVATIONS, OUTPUTS, LOSSES), _BUILT_ROWS,
+        (hidden_activation, output_activation, loss)))
 
 
 def contiguous(*arrays):
