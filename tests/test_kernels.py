@@ -98,29 +98,6 @@ def test_optimizer_updates_equal_the_numpy_reference_bit_for_bit(solver, dtype, 
         np.testing.assert_array_equal(compiled[1][name], value)
 
 
-@needs_compiled
-@pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
-def test_updates_split_over_threads_equal_one_pass(solver, monkeypatch):
-    monkeypatch.setattr(kernels, "MIN_ENTRIES_PER_THREAD", 100)
-    monkeypatch.setattr(kernels, "_usable_cores", lambda: 3)
-    threaded = _run_optimizer(solver, np.float32, 1_001, COMPILED, monkeypatch)
-    reference = _run_optimizer(solver, np.float32, 1_001, None, monkeypatch)
-    np.testing.assert_array_equal(threaded[0], reference[0])
-
-
-@pytest.mark.parametrize("n, cores", [(10, 4), (1_000, 1), (1_000, 3), (1_003, 4)])
-def test_for_each_slice_covers_every_entry_once(n, cores, monkeypatch):
-    monkeypatch.setattr(kernels, "MIN_ENTRIES_PER_THREAD", 100)
-    monkeypatch.setattr(kernels, "_usable_cores", lambda: cores)
-    counts = np.zeros(n, dtype=int)
-
-    def kernel(array, start, stop, step):
-        array[start:stop] += step
-
-    kernels.for_each_slice(kernel, (counts,), (1,))
-    np.testing.assert_array_equal(counts, 1)
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("solver", list(OPTIMIZER_ARGUMENTS))
 def test_no_update_leaves_a_subnormal_number(solver, dtype, monkeypatch):

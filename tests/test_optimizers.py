@@ -65,7 +65,9 @@ def test_float32_state_stays_float32(make):
     params = np.ones(4, dtype=np.float32)
     opt.update(params, np.full(4, 0.5, dtype=np.float32))
     assert params.dtype == np.float32
-    assert all(a.dtype == np.float32 for a in vars(opt).values() if isinstance(a, np.ndarray))
+    # (the boolean scratch of the subnormal flush aside)
+    assert all(a.dtype == np.float32 for a in vars(opt).values()
+               if isinstance(a, np.ndarray) and a.dtype != bool)
 
 
 def test_invscaling_schedule():

@@ -25,9 +25,8 @@ SHA-256 of this file at build time; :mod:`skmlp._core.kernels` uses the
 extension only when it matches the source beside it.
 
 The update kernels take whole vectors and a range ``start:stop`` of entries
-to update, and release the GIL, so the caller can run them on disjoint
-ranges of one vector in several threads. The caller checks that the arrays
-are C-contiguous vectors of one dtype, float32 or float64, of one length.
+to update, and release the GIL. The caller checks that the arrays are
+C-contiguous vectors of one dtype, float32 or float64, of one length.
 """
 
 import numpy as np

@@ -1,22 +1,23 @@
-"""Where training uses the compiled kernels, and the threads they run in.
+"""Where training uses the compiled kernels.
 
 The compiled extension (``_kernels.pyx``, built by ``pip install .`` as the
-top-level module ``_skmlp_kernels``) fuses the optimizer updates, the L2
-penalty's gradient and two activation derivatives into one pass each. Each
-caller keeps the NumPy form of the same math beside it, as the reference:
-:data:`compiled` is None where the extension is missing or was built from
-another version of the source, and everything then runs in NumPy with the
-same results, bit for bit (``tests/test_kernels.py``).
+top-level module ``_skmlp_kernels``) does the optimizer updates and the L2
+penalty's gradient in one pass each, and the loss and gradient of a dense
+mini-batch in one call. Each caller keeps the NumPy form of the same math
+beside it, as the reference: :data:`compiled` is None where the extension is
+missing or was built from another version of the source, and everything then
+runs in NumPy, with the same parameters bit for bit after an optimizer
+update, and the same loss and gradient up to rounding
+(``tests/test_kernels.py``).
 
-Large vectors (the flat parameter vector of a wide network) are updated in
-several threads at once: the kernels release the GIL, and NumPy's own
-elementwise passes use one core while BLAS uses them all.
+The updates run in the calling thread. Measured and left out (issue 21,
+2-core Intel Xeon, OpenBLAS): splitting the Adam update of the wide 512-512
+network's 670,000 parameters over two threads took 672 instead of 839 us
+alone, but made whole training steps 2-4% slower, since OpenBLAS's threads
+keep spinning on the cores between matrix products.
 """
 
 import hashlib
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,7 @@ from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .outputs import OUTPUTS
 
-__all__ = ["compiled", "contiguous", "dense_network", "flush_subnormal", "for_each_slice"]
-
-#: Fewest entries per thread worth a thread's start-up (measured: a hand-off
-#: to the pool costs about as much as one pass over 30,000 float32 entries).
-MIN_ENTRIES_PER_THREAD = 1 << 17
-#: Threads at most, the caller's included.
-MAX_THREADS = 4
+__all__ = ["compiled", "contiguous", "dense_network", "flush_subnormal"]
 
 SOURCE = Path(__file__).with_name("_kernels.pyx")
 
@@ -79,14 +74,22 @@ def dense_network(layer_units, activations, deltas, hidden_activation, output_ac
                                  output_activation, loss)
 
 
-def flush_subnormal(array):
+def flush_subnormal(array, scratch=None, mask=None):
     """Set the entries of ``array`` below the smallest normal number to 0, in place.
 
     The NumPy form of what the compiled updates do to every result: NaN and
     infinities stay. See :mod:`skmlp._core.optimizers` for why.
+
+    Parameters
+    ----------
+    array : ndarray
+    scratch : ndarray of the shape and dtype of ``array``, default=None
+    mask : ndarray of bool of the shape of ``array``, default=None
+        Buffers for ``|array|`` and the comparison (allocated when None).
     """
     tiny = np.finfo(array.dtype).tiny
-    np.copyto(array, 0, where=np.abs(array) < tiny)
+    magnitude = np.abs(array, out=scratch)
+    np.copyto(array, 0, where=np.less(magnitude, tiny, out=mask))
 
 
 #: The rows of the tables the compiled network implements, as they were
@@ -109,61 +112,3 @@ def _rows_as_built(hidden_activation, output_activation, loss):
 def contiguous(*arrays):
     """Whether every array is C-contiguous (what the kernels take)."""
     return all(a.flags.c_contiguous for a in arrays)
-
-
-def _count_usable_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-_USABLE_CORES = _count_usable_cores()
-
-
-def _usable_cores():
-    return _USABLE_CORES
-
-
-_pool, _pool_lock = None, threading.Lock()
-
-
-def _thread_pool(n_workers):
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool._max_workers < n_workers:
-            _pool = ThreadPoolExecutor(max_workers=n_workers,
-                                       thread_name_prefix="skmlp-kernels")
-        return _pool
-
-
-def for_each_slice(kernel, arrays, scalars):
-    """``kernel(*arrays, start, stop, *scalars)`` over ranges that cover the vectors.
-
-    One call for the whole length (in the calling thread) when the vectors
-    are short; otherwise up to :data:`MAX_THREADS` disjoint ranges of at
-    least :data:`MIN_ENTRIES_PER_THREAD` entries, one per usable core, the
-    first in the calling thread. The compiled kernels release the GIL, so the
-    ranges are updated at the same time.
-
-    Parameters
-    ----------
-    kernel : callable
-        A kernel of the compiled module that updates the range
-        ``start:stop`` of its vectors.
-    arrays : tuple of ndarray of shape (n,)
-    scalars : tuple
-    """
-    n = arrays[0].shape[0]
-    n_threads = min(MAX_THREADS, _usable_cores(), n // MIN_ENTRIES_PER_THREAD)
-    if n_threads <= 1:
-        kernel(*arrays, 0, n, *scalars)
-        return
-    # Range edges on multiples of 64 entries: whole cache lines for each thread.
-    edges = [n * k // n_threads // 64 * 64 for k in range(n_threads)] + [n]
-    pool = _thread_pool(n_threads - 1)
-    futures = [pool.submit(kernel, *arrays, edges[k], edges[k + 1], *scalars)
-               for k in range(1, n_threads)]
-    kernel(*arrays, edges[0], edges[1], *scalars)
-    for future in futures:
-        future.result()

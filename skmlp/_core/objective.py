@@ -232,8 +232,8 @@ def add_l2_penalty(value, grad, params, layout, alpha, norm):
             np.float32, np.float64):
         weight_grads += scale * weights  # the NumPy reference
         flush_subnormal(weight_grads)
-    else:  # the same in one pass, in threads over slices of a long vector
-        kernels.for_each_slice(compiled.add_scaled, (weight_grads, weights), (scale,))
+    else:  # the same in one pass
+        compiled.add_scaled(weight_grads, weights, 0, weight_grads.shape[0], scale)
     return value
 
 

@@ -15,8 +15,7 @@ there under Adam), while values that small change no prediction.
 
 Each update is written twice, on purpose: in NumPy (``_update_numpy``, the
 readable reference, a few passes over the vectors) and as one fused pass of
-the compiled kernels (:mod:`skmlp._core.kernels`), run in threads over slices
-of a large vector. Both do the same operations in the same order, so they
+the compiled kernels (:mod:`skmlp._core.kernels`). Both do the same operations in the same order, so they
 give the same parameters bit for bit; ``update`` takes the kernel when it is
 built and the arrays suit it.
 """
@@ -61,8 +60,8 @@ class Optimizer:
     _scratch_names = ()
 
     def _allocate_scratch(self, like):
-        for name in self._scratch_names:
-            setattr(self, name, np.empty_like(like))
+        for name in self._scratch_names:  # "_mask": booleans, the others like ``like``
+            setattr(self, name, np.empty_like(like, dtype=bool if name == "_mask" else None))
 
     @classmethod
     def for_layout(cls, layout, dtype, **arguments):
@@ -227,7 +226,7 @@ class SGD(Optimizer):
     array([0.5, 2.5])
     """
 
-    _scratch_names = ("_step",)
+    _scratch_names = ("_step", "_mask")
 
     def __init__(self, n_params, dtype, *, learning_rate_init, momentum, nesterov, schedule,
                  power_t):
@@ -239,6 +238,7 @@ class SGD(Optimizer):
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
         self._step = np.empty(n_params, dtype=dtype)
+        self._mask = np.empty(n_params, dtype=bool)
 
     def update(self, params, grad):
         """One step in place.
@@ -253,15 +253,15 @@ class SGD(Optimizer):
         if compiled is None:
             self._update_numpy(params, grad, learning_rate, momentum)
             return
-        kernels.for_each_slice(compiled.sgd_update, (params, grad, self.velocity),
-                               (learning_rate, momentum, bool(self.nesterov)))
+        compiled.sgd_update(params, grad, self.velocity, 0, params.shape[0], learning_rate,
+                            momentum, bool(self.nesterov))
 
     def _update_numpy(self, params, grad, learning_rate, momentum):
         """The reference form of :meth:`update`, in NumPy."""
         lr_grad = np.multiply(grad, learning_rate, out=self._step)  # eta g
         if momentum == 0:
             params -= lr_grad
-            flush_subnormal(params)
+            flush_subnormal(params, self._step, self._mask)
             return
         self.velocity *= momentum
         self.velocity -= lr_grad  # v <- mu v - eta g
@@ -270,8 +270,8 @@ class SGD(Optimizer):
             params += np.multiply(self.velocity, momentum, out=self._step)
         else:
             params += self.velocity
-        flush_subnormal(params)
-        flush_subnormal(self.velocity)
+        flush_subnormal(params, self._step, self._mask)
+        flush_subnormal(self.velocity, self._step, self._mask)
 
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``).
@@ -352,7 +352,7 @@ class Adam(Optimizer):
     array([0.9])
     """
 
-    _scratch_names = ("_scratch", "_gradient")
+    _scratch_names = ("_scratch", "_gradient", "_mask")
 
     def __init__(self, n_params, dtype, *, learning_rate_init, beta_1, beta_2, epsilon):
         self.learning_rate_init = learning_rate_init
@@ -365,6 +365,7 @@ class Adam(Optimizer):
         self.second_moment = np.zeros(n_params, dtype=dtype)
         self._scratch = np.empty(n_params, dtype=dtype)
         self._gradient = np.empty(n_params, dtype=dtype)
+        self._mask = np.empty(n_params, dtype=bool)
 
     def update(self, params, grad):
         """One step in place.
@@ -393,16 +394,16 @@ class Adam(Optimizer):
                 params[:n_decayed] *= decay
             self._update_numpy(params, grad, beta_1, beta_2, step_size, negligible)
             return
-        kernels.for_each_slice(compiled.adam_update, (params, grad, m, v),
-                               (beta_1, beta_2, float(self.epsilon), float(step_size),
-                                n_decayed, decay, negligible))
+        compiled.adam_update(params, grad, m, v, 0, params.shape[0], beta_1, beta_2,
+                             float(self.epsilon), float(step_size), n_decayed, decay,
+                             negligible)
 
     def _update_numpy(self, params, grad, beta_1, beta_2, step_size, negligible):
         """The reference form of Adam's step, in NumPy."""
         m, v, s = self.first_moment, self.second_moment, self._scratch
         np.copyto(self._gradient, grad)
         grad = self._gradient
-        np.copyto(grad, 0, where=np.abs(grad) < negligible)
+        np.copyto(grad, 0, where=np.less(np.abs(grad, out=s), negligible, out=self._mask))
         m *= beta_1
         m += np.multiply(grad, 1 - beta_1, out=s)  # m <- beta_1 m + (1 - beta_1) g
         v *= beta_2
@@ -415,7 +416,7 @@ class Adam(Optimizer):
         s *= step_size
         params -= s  # params <- params - eta_t m / (sqrt(v) + epsilon)
         for array in (m, v, params):
-            flush_subnormal(array)
+            flush_subnormal(array, s, self._mask)
 
     def set_learning_rate_init(self, learning_rate_init):
         """Take a new initial learning rate (e.g. after ``set_params``)."""
