@@ -50,8 +50,8 @@ def test_kernels_are_built_and_current():
     assert COMPILED is not None, (
         "the compiled kernels are missing or stale: rebuild with `pip install -e .` "
         "(or `python setup.py build_ext --inplace`)")
-    source = kernels.SOURCE.read_bytes()
-    assert COMPILED.SOURCE_HASH == hashlib.sha256(source).hexdigest()
+    sources = kernels.SOURCE.read_bytes() + kernels.LOOPS.read_bytes()
+    assert COMPILED.SOURCE_HASH == hashlib.sha256(sources).hexdigest()
 
 
 def test_a_stale_build_is_not_used(tmp_path, monkeypatch):

@@ -21,8 +21,14 @@ shapes and dtypes.
 The module is built by ``pip install .`` (``setup.py``) as the top-level
 extension ``_skmlp_kernels``, so that a source checkout run in place (as the
 test suite is) finds the one the install compiled. ``SOURCE_HASH`` is the
-SHA-256 of this file at build time; :mod:`skmlp._core.kernels` uses the
-extension only when it matches the source beside it.
+SHA-256 of this file and of ``_kernels_loops.h`` at build time;
+:mod:`skmlp._core.kernels` uses the extension only when it matches the
+sources beside it.
+
+The loops of the update kernels are in ``_kernels_loops.h``, in C, so that
+GCC can build each for AVX-512, AVX2 and the x86-64 baseline at once and the
+loader pick the best the CPU has (``target_clones``): the same operations in
+every version, so the same results.
 
 The update kernels take whole vectors and a range ``start:stop`` of entries
 to update, and release the GIL. The caller checks that the arrays are
@@ -33,7 +39,6 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 from libc.float cimport DBL_MIN, FLT_MIN
-from libc.math cimport sqrt, sqrtf
 
 cnp.import_array()
 
@@ -45,44 +50,33 @@ cdef extern from *:
     """
     const char *SKMLP_KERNELS_SOURCE_HASH
 
-#: SHA-256 of ``_kernels.pyx`` when this extension was built.
+#: SHA-256 of ``_kernels.pyx`` and ``_kernels_loops.h`` when this extension was built.
 SOURCE_HASH = SKMLP_KERNELS_SOURCE_HASH.decode("ascii")
 
 
-cdef inline floating _sqrt(floating x) noexcept nogil:
-    if floating is float:
-        return sqrtf(x)
-    else:
-        return sqrt(x)
-
-
-cdef extern from *:
-    """
-    #include <stdint.h>
-    #include <string.h>
-    /* x, or +0 where |x| is below tiny (NaN and infinities stay), without a
-       branch: the magnitudes of IEEE numbers order as their bit patterns, so
-       one integer comparison makes a mask, which the compiler vectorises
-       (a floating-point conditional kept the loops scalar). */
-    static inline float skmlp_flushed_float(float x, float tiny) {
-        int32_t bits, limit;
-        memcpy(&bits, &x, sizeof bits);
-        memcpy(&limit, &tiny, sizeof limit);
-        bits &= -(int32_t)((bits & 0x7fffffff) >= (limit & 0x7fffffff));
-        memcpy(&x, &bits, sizeof x);
-        return x;
-    }
-    static inline double skmlp_flushed_double(double x, double tiny) {
-        int64_t bits, limit;
-        memcpy(&bits, &x, sizeof bits);
-        memcpy(&limit, &tiny, sizeof limit);
-        bits &= -(int64_t)((bits & 0x7fffffffffffffffLL) >= (limit & 0x7fffffffffffffffLL));
-        memcpy(&x, &bits, sizeof x);
-        return x;
-    }
-    """
+cdef extern from "_kernels_loops.h":
     float skmlp_flushed_float(float x, float tiny) noexcept nogil
     double skmlp_flushed_double(double x, double tiny) noexcept nogil
+    void skmlp_adam_float(float *p, const float *g, float *m, float *v, Py_ssize_t n,
+                          float beta_1, float one_minus_beta_1, float beta_2,
+                          float one_minus_beta_2, float epsilon, double step_size,
+                          Py_ssize_t n_decayed, float decay, float tiny,
+                          float negligible) noexcept nogil
+    void skmlp_adam_double(double *p, const double *g, double *m, double *v, Py_ssize_t n,
+                           double beta_1, double one_minus_beta_1, double beta_2,
+                           double one_minus_beta_2, double epsilon, double step_size,
+                           Py_ssize_t n_decayed, double decay, double tiny,
+                           double negligible) noexcept nogil
+    void skmlp_sgd_float(float *p, const float *g, float *velocity, Py_ssize_t n,
+                         float learning_rate, float momentum, int nesterov,
+                         float tiny) noexcept nogil
+    void skmlp_sgd_double(double *p, const double *g, double *velocity, Py_ssize_t n,
+                          double learning_rate, double momentum, int nesterov,
+                          double tiny) noexcept nogil
+    void skmlp_add_scaled_float(float *y, const float *x, Py_ssize_t n, float scale,
+                                float tiny) noexcept nogil
+    void skmlp_add_scaled_double(double *y, const double *x, Py_ssize_t n, double scale,
+                                 double tiny) noexcept nogil
 
 
 cdef inline floating _flushed(floating x, floating tiny) noexcept nogil:
@@ -91,25 +85,6 @@ cdef inline floating _flushed(floating x, floating tiny) noexcept nogil:
         return skmlp_flushed_float(x, tiny)
     else:
         return skmlp_flushed_double(x, tiny)
-
-
-cdef void _adam(floating *p, const floating *g, floating *m, floating *v, Py_ssize_t n,
-                floating beta_1, floating one_minus_beta_1, floating beta_2,
-                floating one_minus_beta_2, floating epsilon, double step_size,
-                Py_ssize_t n_decayed, floating decay, floating tiny,
-                floating negligible) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef floating gradient, m_i, v_i, p_i
-    for i in range(n_decayed):
-        p[i] = p[i] * decay
-    for i in range(n):  # one store per array, so that the loop vectorises
-        gradient = _flushed(g[i], negligible)
-        m_i = m[i] * beta_1 + gradient * one_minus_beta_1
-        v_i = v[i] * beta_2 + (gradient * gradient) * one_minus_beta_2
-        p_i = p[i] - <floating>((m_i / (_sqrt(v_i) + epsilon)) * step_size)
-        m[i] = _flushed(m_i, tiny)
-        v[i] = _flushed(v_i, tiny)
-        p[i] = _flushed(p_i, tiny)
 
 
 def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray v,
@@ -147,39 +122,17 @@ def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray
     n_decayed = min(max(n_decayed - start, 0), n)  # those in the range
     if cnp.PyArray_TYPE(params) == cnp.NPY_FLOAT32:
         with nogil:
-            _adam(<float *>cnp.PyArray_DATA(params) + start,
+            skmlp_adam_float(<float *>cnp.PyArray_DATA(params) + start,
                   <float *>cnp.PyArray_DATA(grad) + start, <float *>cnp.PyArray_DATA(m) + start,
                   <float *>cnp.PyArray_DATA(v) + start, n, <float>beta_1, <float>(1 - beta_1),
                   <float>beta_2, <float>(1 - beta_2), <float>epsilon, step_size, n_decayed,
                   <float>decay, FLT_MIN, <float>negligible)
     else:
         with nogil:
-            _adam(<double *>cnp.PyArray_DATA(params) + start,
+            skmlp_adam_double(<double *>cnp.PyArray_DATA(params) + start,
                   <double *>cnp.PyArray_DATA(grad) + start, <double *>cnp.PyArray_DATA(m) + start,
                   <double *>cnp.PyArray_DATA(v) + start, n, beta_1, 1 - beta_1, beta_2,
                   1 - beta_2, epsilon, step_size, n_decayed, decay, DBL_MIN, negligible)
-
-
-cdef void _sgd(floating *p, const floating *g, floating *velocity, Py_ssize_t n,
-               floating learning_rate, floating momentum, bint nesterov,
-               floating tiny) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef floating s
-    cdef floating v_i
-    if momentum == 0:
-        for i in range(n):
-            p[i] = _flushed(p[i] - g[i] * learning_rate, tiny)
-    elif nesterov:
-        for i in range(n):
-            s = g[i] * learning_rate
-            v_i = velocity[i] * momentum - s
-            p[i] = _flushed((p[i] - s) + v_i * momentum, tiny)
-            velocity[i] = _flushed(v_i, tiny)
-    else:
-        for i in range(n):
-            v_i = velocity[i] * momentum - g[i] * learning_rate
-            p[i] = _flushed(p[i] + v_i, tiny)
-            velocity[i] = _flushed(v_i, tiny)
 
 
 def sgd_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray velocity, Py_ssize_t start,
@@ -205,24 +158,16 @@ def sgd_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray velocity, Py_ss
     cdef Py_ssize_t n = stop - start
     if cnp.PyArray_TYPE(params) == cnp.NPY_FLOAT32:
         with nogil:
-            _sgd(<float *>cnp.PyArray_DATA(params) + start, <float *>cnp.PyArray_DATA(grad) + start,
+            skmlp_sgd_float(<float *>cnp.PyArray_DATA(params) + start,
+                            <float *>cnp.PyArray_DATA(grad) + start,
                  <float *>cnp.PyArray_DATA(velocity) + start, n, <float>learning_rate,
                  <float>momentum, nesterov, FLT_MIN)
     else:
         with nogil:
-            _sgd(<double *>cnp.PyArray_DATA(params) + start,
+            skmlp_sgd_double(<double *>cnp.PyArray_DATA(params) + start,
                  <double *>cnp.PyArray_DATA(grad) + start,
                  <double *>cnp.PyArray_DATA(velocity) + start, n, learning_rate, momentum,
                  nesterov, DBL_MIN)
-
-
-cdef void _add_scaled(floating *y, const floating *x, Py_ssize_t size,
-                      floating scale) noexcept nogil:
-    """``y <- y + x * scale``, then 0 where subnormal."""
-    cdef Py_ssize_t i
-    cdef floating tiny = FLT_MIN if floating is float else DBL_MIN
-    for i in range(size):
-        y[i] = _flushed(y[i] + x[i] * scale, tiny)
 
 
 def add_scaled(cnp.ndarray y, cnp.ndarray x, Py_ssize_t start, Py_ssize_t stop,
@@ -239,12 +184,14 @@ def add_scaled(cnp.ndarray y, cnp.ndarray x, Py_ssize_t start, Py_ssize_t stop,
     """
     if cnp.PyArray_TYPE(y) == cnp.NPY_FLOAT32:
         with nogil:
-            _add_scaled(<float *>cnp.PyArray_DATA(y) + start,
-                        <float *>cnp.PyArray_DATA(x) + start, stop - start, <float>scale)
+            skmlp_add_scaled_float(<float *>cnp.PyArray_DATA(y) + start,
+                                   <float *>cnp.PyArray_DATA(x) + start, stop - start,
+                                   <float>scale, FLT_MIN)
     else:
         with nogil:
-            _add_scaled(<double *>cnp.PyArray_DATA(y) + start,
-                        <double *>cnp.PyArray_DATA(x) + start, stop - start, scale)
+            skmlp_add_scaled_double(<double *>cnp.PyArray_DATA(y) + start,
+                                    <double *>cnp.PyArray_DATA(x) + start, stop - start,
+                                    scale, DBL_MIN)
 
 
 # --------------------------------------------------------------------------
@@ -629,5 +576,9 @@ cdef class DenseNetwork:
             # reference) and its gradient alpha / n W
             value += 0.5 * alpha * float(_matmul(self._weights, self._weights)) / n
             with nogil:
-                _add_scaled(grad, params, self.n_coefs, <floating>(alpha / n))
+                if floating is float:
+                    skmlp_add_scaled_float(grad, params, self.n_coefs, <float>(alpha / n),
+                                           FLT_MIN)
+                else:
+                    skmlp_add_scaled_double(grad, params, self.n_coefs, alpha / n, DBL_MIN)
         return value

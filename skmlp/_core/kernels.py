@@ -29,6 +29,8 @@ from .outputs import OUTPUTS
 __all__ = ["compiled", "contiguous", "dense_network", "flush_subnormal"]
 
 SOURCE = Path(__file__).with_name("_kernels.pyx")
+#: The C loops the ``.pyx`` file includes; the build's hash covers both.
+LOOPS = SOURCE.with_name("_kernels_loops.h")
 
 
 def _load():
@@ -38,9 +40,14 @@ def _load():
     except ImportError:
         return None
     if SOURCE.exists():  # a checkout: the build must come from this very source
-        if module.SOURCE_HASH != hashlib.sha256(SOURCE.read_bytes()).hexdigest():
+        if module.SOURCE_HASH != source_hash():
             return None
     return module
+
+
+def source_hash():
+    """SHA-256 of the kernels' sources, as ``setup.py`` records it in the build."""
+    return hashlib.sha256(SOURCE.read_bytes() + LOOPS.read_bytes()).hexdigest()
 
 
 #: The compiled kernels, or None (then the NumPy reference runs).

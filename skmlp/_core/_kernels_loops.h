@@ -1,0 +1,106 @@
+/* The loops of the optimizer kernels of _kernels.pyx, in C, so that each can
+ * be compiled for several x86-64 instruction sets at once (GCC's
+ * target_clones: AVX-512, AVX2 and the baseline; the loader picks the best
+ * the CPU has). Every version does the same IEEE operations in the same
+ * order (the extension is compiled with -ffp-contract=off: no fused
+ * multiply-adds), so all give the same results, bit for bit, as the NumPy
+ * reference in optimizers.py. Elsewhere (other compilers or platforms) the
+ * baseline version alone is built.
+ */
+#ifndef SKMLP_KERNELS_LOOPS_H
+#define SKMLP_KERNELS_LOOPS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8 && defined(__x86_64__) \
+    && defined(__linux__)
+#define SKMLP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SKMLP_CLONES
+#endif
+
+/* x, or +0 where |x| is below tiny (NaN and infinities stay), without a
+ * branch: the magnitudes of IEEE numbers order as their bit patterns, so one
+ * integer comparison makes a mask, which vectorises (a floating-point
+ * conditional kept the loops scalar). */
+static inline float skmlp_flushed_float(float x, float tiny) {
+    int32_t bits, limit;
+    memcpy(&bits, &x, sizeof bits);
+    memcpy(&limit, &tiny, sizeof limit);
+    bits &= -(int32_t)((bits & 0x7fffffff) >= (limit & 0x7fffffff));
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+static inline double skmlp_flushed_double(double x, double tiny) {
+    int64_t bits, limit;
+    memcpy(&bits, &x, sizeof bits);
+    memcpy(&limit, &tiny, sizeof limit);
+    bits &= -(int64_t)((bits & 0x7fffffffffffffffLL) >= (limit & 0x7fffffffffffffffLL));
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+/* Adam (see adam_update in _kernels.pyx): the decay of p[:n_decayed], then
+ * per entry the step, the product with step_size in double. */
+#define SKMLP_ADAM(NAME, T, SQRT, FLUSH)                                              \
+    SKMLP_CLONES static void NAME(                                                   \
+        T *p, const T *g, T *m, T *v, ptrdiff_t n, T beta_1, T one_minus_beta_1,     \
+        T beta_2, T one_minus_beta_2, T epsilon, double step_size,                   \
+        ptrdiff_t n_decayed, T decay, T tiny, T negligible) {                        \
+        for (ptrdiff_t i = 0; i < n_decayed; i++) p[i] = p[i] * decay;               \
+        for (ptrdiff_t i = 0; i < n; i++) {                                          \
+            T gradient = FLUSH(g[i], negligible);                                    \
+            T m_i = m[i] * beta_1 + gradient * one_minus_beta_1;                     \
+            T v_i = v[i] * beta_2 + (gradient * gradient) * one_minus_beta_2;        \
+            T p_i = p[i] - (T)((m_i / (SQRT(v_i) + epsilon)) * step_size);           \
+            m[i] = FLUSH(m_i, tiny);                                                 \
+            v[i] = FLUSH(v_i, tiny);                                                 \
+            p[i] = FLUSH(p_i, tiny);                                                 \
+        }                                                                            \
+    }
+
+SKMLP_ADAM(skmlp_adam_float, float, sqrtf, skmlp_flushed_float)
+SKMLP_ADAM(skmlp_adam_double, double, sqrt, skmlp_flushed_double)
+
+/* SGD with (Nesterov) momentum (see sgd_update in _kernels.pyx): one loop per
+ * case, the branches outside them. */
+#define SKMLP_SGD(NAME, T, FLUSH)                                                    \
+    SKMLP_CLONES static void NAME(T *p, const T *g, T *velocity, ptrdiff_t n,        \
+                                  T learning_rate, T momentum, int nesterov,         \
+                                  T tiny) {                                          \
+        if (momentum == 0) {                                                         \
+            for (ptrdiff_t i = 0; i < n; i++)                                        \
+                p[i] = FLUSH(p[i] - g[i] * learning_rate, tiny);                     \
+        } else if (nesterov) {                                                       \
+            for (ptrdiff_t i = 0; i < n; i++) {                                      \
+                T s = g[i] * learning_rate;                                          \
+                T v_i = velocity[i] * momentum - s;                                  \
+                p[i] = FLUSH((p[i] - s) + v_i * momentum, tiny);                     \
+                velocity[i] = FLUSH(v_i, tiny);                                      \
+            }                                                                        \
+        } else {                                                                     \
+            for (ptrdiff_t i = 0; i < n; i++) {                                      \
+                T v_i = velocity[i] * momentum - g[i] * learning_rate;               \
+                p[i] = FLUSH(p[i] + v_i, tiny);                                      \
+                velocity[i] = FLUSH(v_i, tiny);                                      \
+            }                                                                        \
+        }                                                                            \
+    }
+
+SKMLP_SGD(skmlp_sgd_float, float, skmlp_flushed_float)
+SKMLP_SGD(skmlp_sgd_double, double, skmlp_flushed_double)
+
+/* y <- y + x * scale, then +0 where subnormal (the L2 penalty's gradient). */
+#define SKMLP_ADD_SCALED(NAME, T, FLUSH)                                             \
+    SKMLP_CLONES static void NAME(T *y, const T *x, ptrdiff_t n, T scale, T tiny) {  \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = FLUSH(y[i] + x[i] * scale, tiny);   \
+    }
+
+SKMLP_ADD_SCALED(skmlp_add_scaled_float, float, skmlp_flushed_float)
+SKMLP_ADD_SCALED(skmlp_add_scaled_double, double, skmlp_flushed_double)
+
+#endif
