@@ -25,7 +25,8 @@ SHA-256 of this file and of ``_kernels_loops.h`` at build time;
 :mod:`skmlp._core.kernels` uses the extension only when it matches the
 sources beside it.
 
-The loops of the update kernels are in ``_kernels_loops.h``, in C, so that
+The loops that vectorise (the updates, and the bias, ReLU, derivatives and
+bias gradient of the network) are in ``_kernels_loops.h``, in C, so that
 GCC can build each for AVX-512, AVX2 and the x86-64 baseline at once and the
 loader pick the best the CPU has (``target_clones``): the same operations in
 every version, so the same results.
@@ -77,6 +78,28 @@ cdef extern from "_kernels_loops.h":
                                 float tiny) noexcept nogil
     void skmlp_add_scaled_double(double *y, const double *x, Py_ssize_t n, double scale,
                                  double tiny) noexcept nogil
+    void skmlp_add_bias_float(float *Z, const float *b, Py_ssize_t n,
+                              Py_ssize_t units) noexcept nogil
+    void skmlp_add_bias_double(double *Z, const double *b, Py_ssize_t n,
+                               Py_ssize_t units) noexcept nogil
+    void skmlp_relu_float(float *Z, Py_ssize_t size) noexcept nogil
+    void skmlp_relu_double(double *Z, Py_ssize_t size) noexcept nogil
+    void skmlp_relu_derivative_float(const float *A, float *delta,
+                                     Py_ssize_t size) noexcept nogil
+    void skmlp_relu_derivative_double(const double *A, double *delta,
+                                      Py_ssize_t size) noexcept nogil
+    void skmlp_logistic_derivative_float(const float *A, float *delta,
+                                         Py_ssize_t size) noexcept nogil
+    void skmlp_logistic_derivative_double(const double *A, double *delta,
+                                          Py_ssize_t size) noexcept nogil
+    void skmlp_tanh_derivative_float(const float *A, float *delta,
+                                     Py_ssize_t size) noexcept nogil
+    void skmlp_tanh_derivative_double(const double *A, double *delta,
+                                      Py_ssize_t size) noexcept nogil
+    void skmlp_column_sums_float(const float *delta, float *out, Py_ssize_t n,
+                                 Py_ssize_t units) noexcept nogil
+    void skmlp_column_sums_double(const double *delta, double *out, Py_ssize_t n,
+                                  Py_ssize_t units) noexcept nogil
 
 
 cdef inline floating _flushed(floating x, floating tiny) noexcept nogil:
@@ -259,17 +282,17 @@ cdef inline floating _tanh(floating x) noexcept nogil:
 
 cdef void _bias_hidden(floating *Z, const floating *b, Py_ssize_t n, Py_ssize_t units,
                        int hidden) noexcept nogil:
-    """``Z <- f(Z + b)`` for a hidden layer.
+    """``Z <- f(Z + b)`` for a hidden layer: the bias, then the activation.
 
-    One simple loop per step and activation, so that the compiler vectorises
-    them (no branch on the activation inside a loop).
+    The bias, ReLU and the derivatives below are C loops of
+    ``_kernels_loops.h`` (vectorised for the CPU's instruction set); the
+    logistic and tanh call the C library's ``exp`` and ``tanh``.
     """
-    cdef Py_ssize_t i, j, size = n * units
-    cdef floating *row = Z
-    for i in range(n):
-        for j in range(units):
-            row[j] = row[j] + b[j]
-        row += units
+    cdef Py_ssize_t i, size = n * units
+    if floating is float:
+        skmlp_add_bias_float(Z, b, n, units)
+    else:
+        skmlp_add_bias_double(Z, b, n, units)
     if hidden == LOGISTIC:
         for i in range(size):
             Z[i] = 1 / (1 + _exp(-Z[i]))
@@ -277,25 +300,30 @@ cdef void _bias_hidden(floating *Z, const floating *b, Py_ssize_t n, Py_ssize_t 
         for i in range(size):
             Z[i] = _tanh(Z[i])
     elif hidden == RELU:
-        for i in range(size):
-            Z[i] = 0 if Z[i] < 0 else Z[i]  # max(z, 0), keeping NaN
+        if floating is float:
+            skmlp_relu_float(Z, size)
+        else:
+            skmlp_relu_double(Z, size)
 
 
 cdef void _hidden_derivative(const floating *A, floating *delta, Py_ssize_t size,
                              int hidden) noexcept nogil:
     """``delta <- delta * f'(z)``, with ``f'`` written in terms of ``A = f(z)``."""
-    cdef Py_ssize_t i
-    cdef floating one = 1, zero = 0
     if hidden == LOGISTIC:
-        for i in range(size):
-            delta[i] = (delta[i] * A[i]) * (1 - A[i])
+        if floating is float:
+            skmlp_logistic_derivative_float(A, delta, size)
+        else:
+            skmlp_logistic_derivative_double(A, delta, size)
     elif hidden == TANH:
-        for i in range(size):
-            delta[i] = delta[i] * (1 - A[i] * A[i])
+        if floating is float:
+            skmlp_tanh_derivative_float(A, delta, size)
+        else:
+            skmlp_tanh_derivative_double(A, delta, size)
     elif hidden == RELU:
-        for i in range(size):
-            # a product, not a selection: inf * 0 stays NaN, as in the reference
-            delta[i] = delta[i] * (one if A[i] > 0 else zero)
+        if floating is float:
+            skmlp_relu_derivative_float(A, delta, size)
+        else:
+            skmlp_relu_derivative_double(A, delta, size)
 
 
 cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
@@ -366,13 +394,10 @@ cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
 cdef void _column_sums(const floating *delta, floating *out, Py_ssize_t n,
                        Py_ssize_t units) noexcept nogil:
     """``out = delta.sum(axis=0)``, adding the rows in order."""
-    cdef Py_ssize_t i, j
-    for j in range(units):
-        out[j] = 0
-    for i in range(n):
-        for j in range(units):
-            out[j] = out[j] + delta[j]
-        delta += units
+    if floating is float:
+        skmlp_column_sums_float(delta, out, n, units)
+    else:
+        skmlp_column_sums_double(delta, out, n, units)
 
 
 cdef class DenseNetwork:

@@ -1,11 +1,13 @@
-/* The loops of the optimizer kernels of _kernels.pyx, in C, so that each can
- * be compiled for several x86-64 instruction sets at once (GCC's
- * target_clones: AVX-512, AVX2 and the baseline; the loader picks the best
- * the CPU has). Every version does the same IEEE operations in the same
- * order (the extension is compiled with -ffp-contract=off: no fused
- * multiply-adds), so all give the same results, bit for bit, as the NumPy
- * reference in optimizers.py. Elsewhere (other compilers or platforms) the
- * baseline version alone is built.
+/* The loops of the kernels of _kernels.pyx that vectorise (the optimizer
+ * updates, the L2 gradient, and the bias, ReLU, derivatives and bias
+ * gradient of the compiled network), in C, so that each can be compiled for
+ * several x86-64 instruction sets at once (GCC's target_clones: AVX-512, AVX2
+ * and the baseline; the loader picks the best the CPU has). Every version
+ * does the same IEEE operations in the same order (the extension is compiled
+ * with -ffp-contract=off: no fused multiply-adds), so all give the same
+ * results; the optimizer updates equal the NumPy reference of optimizers.py
+ * bit for bit. Elsewhere (other compilers or platforms) the baseline version
+ * alone is built.
  */
 #ifndef SKMLP_KERNELS_LOOPS_H
 #define SKMLP_KERNELS_LOOPS_H
@@ -20,6 +22,48 @@
 #define SKMLP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SKMLP_CLONES
+/* The elementwise steps of the compiled network (DenseNetwork in
+ * _kernels.pyx) that vectorise: the bias, ReLU and the derivatives, the
+ * bias gradient. */
+#define SKMLP_NETWORK_LOOPS(SUFFIX, T)                                               \
+    /* Z[i, j] += b[j] */                                                            \
+    SKMLP_CLONES static void skmlp_add_bias_##SUFFIX(T *Z, const T *b, ptrdiff_t n,  \
+                                                     ptrdiff_t units) {              \
+        for (ptrdiff_t i = 0; i < n; i++, Z += units)                                \
+            for (ptrdiff_t j = 0; j < units; j++) Z[j] = Z[j] + b[j];                \
+    }                                                                                \
+    /* max(z, 0), keeping NaN */                                                     \
+    SKMLP_CLONES static void skmlp_relu_##SUFFIX(T *Z, ptrdiff_t size) {             \
+        for (ptrdiff_t i = 0; i < size; i++) Z[i] = Z[i] < 0 ? 0 : Z[i];             \
+    }                                                                                \
+    /* delta * (a > 0): a product, not a selection (inf * 0 stays NaN) */            \
+    SKMLP_CLONES static void skmlp_relu_derivative_##SUFFIX(const T *A, T *delta,    \
+                                                            ptrdiff_t size) {        \
+        for (ptrdiff_t i = 0; i < size; i++)                                         \
+            delta[i] = delta[i] * (A[i] > 0 ? (T)1 : (T)0);                          \
+    }                                                                                \
+    /* (delta * a) * (1 - a) */                                                      \
+    SKMLP_CLONES static void skmlp_logistic_derivative_##SUFFIX(const T *A, T *delta, \
+                                                                ptrdiff_t size) {    \
+        for (ptrdiff_t i = 0; i < size; i++)                                         \
+            delta[i] = (delta[i] * A[i]) * (1 - A[i]);                               \
+    }                                                                                \
+    /* delta * (1 - a * a) */                                                        \
+    SKMLP_CLONES static void skmlp_tanh_derivative_##SUFFIX(const T *A, T *delta,    \
+                                                            ptrdiff_t size) {        \
+        for (ptrdiff_t i = 0; i < size; i++) delta[i] = delta[i] * (1 - A[i] * A[i]); \
+    }                                                                                \
+    /* out[j] = sum over the rows i of delta[i, j], in row order */                  \
+    SKMLP_CLONES static void skmlp_column_sums_##SUFFIX(const T *delta, T *out,      \
+                                                        ptrdiff_t n, ptrdiff_t units) { \
+        for (ptrdiff_t j = 0; j < units; j++) out[j] = 0;                            \
+        for (ptrdiff_t i = 0; i < n; i++, delta += units)                            \
+            for (ptrdiff_t j = 0; j < units; j++) out[j] = out[j] + delta[j];        \
+    }
+
+SKMLP_NETWORK_LOOPS(float, float)
+SKMLP_NETWORK_LOOPS(double, double)
+
 #endif
 
 /* x, or +0 where |x| is below tiny (NaN and infinities stay), without a
@@ -102,5 +146,47 @@ SKMLP_SGD(skmlp_sgd_double, double, skmlp_flushed_double)
 
 SKMLP_ADD_SCALED(skmlp_add_scaled_float, float, skmlp_flushed_float)
 SKMLP_ADD_SCALED(skmlp_add_scaled_double, double, skmlp_flushed_double)
+
+/* The elementwise steps of the compiled network (DenseNetwork in
+ * _kernels.pyx) that vectorise: the bias, ReLU and the derivatives, the
+ * bias gradient. */
+#define SKMLP_NETWORK_LOOPS(SUFFIX, T)                                               \
+    /* Z[i, j] += b[j] */                                                            \
+    SKMLP_CLONES static void skmlp_add_bias_##SUFFIX(T *Z, const T *b, ptrdiff_t n,  \
+                                                     ptrdiff_t units) {              \
+        for (ptrdiff_t i = 0; i < n; i++, Z += units)                                \
+            for (ptrdiff_t j = 0; j < units; j++) Z[j] = Z[j] + b[j];                \
+    }                                                                                \
+    /* max(z, 0), keeping NaN */                                                     \
+    SKMLP_CLONES static void skmlp_relu_##SUFFIX(T *Z, ptrdiff_t size) {             \
+        for (ptrdiff_t i = 0; i < size; i++) Z[i] = Z[i] < 0 ? 0 : Z[i];             \
+    }                                                                                \
+    /* delta * (a > 0): a product, not a selection (inf * 0 stays NaN) */            \
+    SKMLP_CLONES static void skmlp_relu_derivative_##SUFFIX(const T *A, T *delta,    \
+                                                            ptrdiff_t size) {        \
+        for (ptrdiff_t i = 0; i < size; i++)                                         \
+            delta[i] = delta[i] * (A[i] > 0 ? (T)1 : (T)0);                          \
+    }                                                                                \
+    /* (delta * a) * (1 - a) */                                                      \
+    SKMLP_CLONES static void skmlp_logistic_derivative_##SUFFIX(const T *A, T *delta, \
+                                                                ptrdiff_t size) {    \
+        for (ptrdiff_t i = 0; i < size; i++)                                         \
+            delta[i] = (delta[i] * A[i]) * (1 - A[i]);                               \
+    }                                                                                \
+    /* delta * (1 - a * a) */                                                        \
+    SKMLP_CLONES static void skmlp_tanh_derivative_##SUFFIX(const T *A, T *delta,    \
+                                                            ptrdiff_t size) {        \
+        for (ptrdiff_t i = 0; i < size; i++) delta[i] = delta[i] * (1 - A[i] * A[i]); \
+    }                                                                                \
+    /* out[j] = sum over the rows i of delta[i, j], in row order */                  \
+    SKMLP_CLONES static void skmlp_column_sums_##SUFFIX(const T *delta, T *out,      \
+                                                        ptrdiff_t n, ptrdiff_t units) { \
+        for (ptrdiff_t j = 0; j < units; j++) out[j] = 0;                            \
+        for (ptrdiff_t i = 0; i < n; i++, delta += units)                            \
+            for (ptrdiff_t j = 0; j < units; j++) out[j] = out[j] + delta[j];        \
+    }
+
+SKMLP_NETWORK_LOOPS(float, float)
+SKMLP_NETWORK_LOOPS(double, double)
 
 #endif
