@@ -78,6 +78,10 @@ cdef extern from "_kernels_loops.h":
                                 float tiny) noexcept nogil
     void skmlp_add_scaled_double(double *y, const double *x, Py_ssize_t n, double scale,
                                  double tiny) noexcept nogil
+    double skmlp_add_scaled_squares_float(float *y, const float *x, Py_ssize_t n,
+                                          float scale, float tiny) noexcept nogil
+    double skmlp_add_scaled_squares_double(double *y, const double *x, Py_ssize_t n,
+                                           double scale, double tiny) noexcept nogil
     void skmlp_add_bias_float(float *Z, const float *b, Py_ssize_t n,
                               Py_ssize_t units) noexcept nogil
     void skmlp_add_bias_double(double *Z, const double *b, Py_ssize_t n,
@@ -435,7 +439,6 @@ cdef class DenseNetwork:
     cdef char **deltas
     cdef object _params, _grad  # the vectors the views below are of
     cdef list _coefs, _coefs_t, _coef_grads  # W^l, (W^l)^T, dC/dW^l: views
-    cdef object _weights  # params[:n_coefs]
     cdef Py_ssize_t _rows  # the rows the views below have
     cdef list _row_activations, _row_activations_t, _row_deltas
 
@@ -551,7 +554,6 @@ cdef class DenseNetwork:
             self._coefs.append(params[start:stop].reshape(shape))
             self._coefs_t.append(self._coefs[l].T)
             self._coef_grads.append(grad[start:stop].reshape(shape))
-        self._weights = params[:self.n_coefs]
         self._params, self._grad = params, grad
 
     cdef _views_of_rows(self, Py_ssize_t n):
@@ -566,7 +568,7 @@ cdef class DenseNetwork:
         cdef int l, last = self.n_layers - 1
         cdef Py_ssize_t n_in, n_out
         cdef floating eps = 1.1920928955078125e-07 if floating is float else 2.220446049250313e-16
-        cdef double value, scale = 1.0 / n
+        cdef double value, squares, scale = 1.0 / n
         if self.output_loss == IDENTITY_SQUARED_ERROR and self.units[self.n_layers] != 1:
             scale = scale * (1.0 / self.units[self.n_layers])  # averaged over the outputs
         # Forward: z^{l+1} = a^l W + b, a^{l+1} = f(z^{l+1}).
@@ -597,13 +599,13 @@ cdef class DenseNetwork:
                     _hidden_derivative(<floating *>self.activations[l - 1],
                                        <floating *>self.deltas[l - 1], n * n_in, self.hidden)
         if alpha != 0:
-            # alpha / (2 n) ||W||^2 (the squares summed by BLAS, as in the
-            # reference) and its gradient alpha / n W
-            value += 0.5 * alpha * float(_matmul(self._weights, self._weights)) / n
+            # alpha / (2 n) ||W||^2 and its gradient alpha / n W, in one pass
             with nogil:
                 if floating is float:
-                    skmlp_add_scaled_float(grad, params, self.n_coefs, <float>(alpha / n),
-                                           FLT_MIN)
+                    squares = skmlp_add_scaled_squares_float(grad, params, self.n_coefs,
+                                                             <float>(alpha / n), FLT_MIN)
                 else:
-                    skmlp_add_scaled_double(grad, params, self.n_coefs, alpha / n, DBL_MIN)
+                    squares = skmlp_add_scaled_squares_double(grad, params, self.n_coefs,
+                                                              alpha / n, DBL_MIN)
+            value += 0.5 * alpha * squares / n
         return value

@@ -147,6 +147,28 @@ SKMLP_SGD(skmlp_sgd_double, double, skmlp_flushed_double)
 SKMLP_ADD_SCALED(skmlp_add_scaled_float, float, skmlp_flushed_float)
 SKMLP_ADD_SCALED(skmlp_add_scaled_double, double, skmlp_flushed_double)
 
+/* The same, returning sum_i x_i^2 in double (the L2 penalty's value, in the
+ * same pass): eight partial sums, one per vector lane, added at the end. */
+#define SKMLP_ADD_SCALED_SQUARES(NAME, T, FLUSH)                                     \
+    SKMLP_CLONES static double NAME(T *y, const T *x, ptrdiff_t n, T scale, T tiny) { \
+        double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0;                     \
+        ptrdiff_t i = 0;                                                             \
+        for (; i + 8 <= n; i += 8)                                                   \
+            for (int k = 0; k < 8; k++) {                                            \
+                partial[k] += (double)x[i + k] * (double)x[i + k];                   \
+                y[i + k] = FLUSH(y[i + k] + x[i + k] * scale, tiny);                 \
+            }                                                                        \
+        for (; i < n; i++) {                                                         \
+            total += (double)x[i] * (double)x[i];                                    \
+            y[i] = FLUSH(y[i] + x[i] * scale, tiny);                                 \
+        }                                                                            \
+        for (int k = 0; k < 8; k++) total += partial[k];                             \
+        return total;                                                                \
+    }
+
+SKMLP_ADD_SCALED_SQUARES(skmlp_add_scaled_squares_float, float, skmlp_flushed_float)
+SKMLP_ADD_SCALED_SQUARES(skmlp_add_scaled_squares_double, double, skmlp_flushed_double)
+
 /* The elementwise steps of the compiled network (DenseNetwork in
  * _kernels.pyx) that vectorise: the bias, ReLU and the derivatives, the
  * bias gradient. */
