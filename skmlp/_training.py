@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from ._core.init import glorot_uniform
 from ._core.network import ParameterLayout, forward
-from ._core.objective import Workspace, loss_and_gradient
+from ._core.objective import Workspace, loss_and_gradient, sample_scale_and_norm
 from ._core.optimizers import SOLVERS
 from ._batches import mini_batches
 from ._training_stops import InterruptGuard, TrainingDiverged, TrainingInterrupted
@@ -251,15 +251,17 @@ class Trainer:
                 and all(a is b for a, b in zip(coefs, self.coefs))
                 and all(a is b for a, b in zip(intercepts, self.intercepts)))
 
-    def loss_and_gradient(self, X, Y, sample_weight=None, dropout_masks=None):
-        """Loss of ``(X, Y)`` and its gradient, written into ``self.grad``."""
+    def loss_and_gradient(self, X, Y, sample_weight=None, dropout_masks=None,
+                          penalty_gradient=True):
+        """Loss of ``(X, Y)`` and its gradient, written into ``self.grad``
+        (see :func:`~skmlp._core.objective.loss_and_gradient`)."""
         n_samples = X.shape[0]
         if self._workspace is None or not self._workspace.fits(n_samples, self.params.dtype):
             self._workspace = Workspace(self.layout.layer_units, n_samples, self.params.dtype)
         return loss_and_gradient(
             self.params, self.layout, X, Y, sample_weight=sample_weight,
             grad=self.grad, workspace=self._workspace, dropout_masks=dropout_masks,
-            **self.objective,
+            penalty_gradient=penalty_gradient, **self.objective,
         )
 
     def step(self, X, Y, sample_weight=None):
@@ -277,11 +279,18 @@ class Trainer:
             The mini-batch loss before the update.
         """
         masks = self.dropout_masks(X.shape[0])
+        alpha = self.objective["alpha"]
+        # Adam adds the L2 penalty's gradient in its own pass over the
+        # parameters: one pass over the weights fewer (the loss has its value).
+        penalty = None if not (alpha and self.optimizer.fuses_penalty) else (
+            self.layout.n_coefs,
+            alpha / sample_scale_and_norm(X.shape[0], sample_weight, self.params.dtype)[1])
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss, grad = self.loss_and_gradient(X, Y, sample_weight, dropout_masks=masks)
+            loss, grad = self.loss_and_gradient(X, Y, sample_weight, dropout_masks=masks,
+                                                penalty_gradient=penalty is None)
             if not math.isfinite(loss):
                 raise TrainingDiverged(f"the loss became {loss}")
-            self.optimizer.update(self.params, grad)
+            self.optimizer.update(self.params, grad, penalty)
         return loss
 
     def dropout_masks(self, n_samples):

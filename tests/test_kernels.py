@@ -68,7 +68,7 @@ def test_the_compiled_network_names_rows_of_the_tables():
     assert all(loss in OUTPUTS[output].losses for output, loss in COMPILED.OUTPUT_LOSSES)
 
 
-def _run_optimizer(solver, dtype, n, compiled, monkeypatch, steps=4):
+def _run_optimizer(solver, dtype, n, compiled, monkeypatch, steps=4, penalty=False):
     monkeypatch.setattr(kernels, "compiled", compiled)
     arguments = dict(OPTIMIZER_ARGUMENTS[solver])
     layout = ParameterLayout((n // 2, 1, 1)) if n > 4 else ParameterLayout((1, 1, 1))
@@ -81,7 +81,7 @@ def _run_optimizer(solver, dtype, n, compiled, monkeypatch, steps=4):
         grad = rng.normal(size=layout.n_params).astype(dtype)
         grad[::7] = 0
         grad[1::5] *= 1e-25  # negligible for Adam in float32
-        optimizer.update(params, grad)
+        optimizer.update(params, grad, (layout.n_coefs, 0.3) if penalty else None)
     return params, optimizer.state()
 
 
@@ -89,10 +89,11 @@ def _run_optimizer(solver, dtype, n, compiled, monkeypatch, steps=4):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("solver", list(OPTIMIZER_ARGUMENTS))
 @pytest.mark.parametrize("n", [4, 37, 5_000])
-def test_optimizer_updates_equal_the_numpy_reference_bit_for_bit(solver, dtype, n,
+@pytest.mark.parametrize("penalty", [False, True], ids=["", "penalty"])
+def test_optimizer_updates_equal_the_numpy_reference_bit_for_bit(solver, dtype, n, penalty,
                                                                  monkeypatch):
-    compiled = _run_optimizer(solver, dtype, n, COMPILED, monkeypatch)
-    reference = _run_optimizer(solver, dtype, n, None, monkeypatch)
+    compiled = _run_optimizer(solver, dtype, n, COMPILED, monkeypatch, penalty=penalty)
+    reference = _run_optimizer(solver, dtype, n, None, monkeypatch, penalty=penalty)
     np.testing.assert_array_equal(compiled[0], reference[0])
     for name, value in reference[1].items():
         np.testing.assert_array_equal(compiled[1][name], value)
@@ -108,6 +109,35 @@ def test_no_update_leaves_a_subnormal_number(solver, dtype, monkeypatch):
         tiny = np.finfo(dtype).tiny
         for array in [params] + [v for v in state.values() if isinstance(v, np.ndarray)]:
             assert not ((array != 0) & (np.abs(array) < tiny)).any()
+
+
+@pytest.mark.parametrize("solver", list(OPTIMIZER_ARGUMENTS))
+@pytest.mark.parametrize("path", ["compiled", "numpy"])
+def test_the_penalty_added_by_the_optimizer_equals_the_penalty_in_the_gradient(
+        solver, path, rng, monkeypatch):
+    # A training step lets Adam add the L2 gradient in its own pass
+    # (loss_and_gradient(..., penalty_gradient=False)); the loss and the
+    # parameters must be those of adding it to the gradient first.
+    if path == "numpy":
+        monkeypatch.setattr(kernels, "compiled", None)
+    layout = ParameterLayout((30, 8, 3))
+    params = glorot_uniform(layout, "relu", rng, np.float32)
+    X = rng.normal(size=(11, 30)).astype(np.float32)
+    Y = _targets("softmax", "", rng, 11, 3, np.float32)
+    objective = dict(hidden_activation="relu", output_activation="softmax", loss="log_loss",
+                     alpha=0.7)
+    results = []
+    for handed_over in (False, True):
+        kind = SOLVERS[solver.split("-")[0]].optimizer
+        optimizer = kind.for_layout(layout, np.float32, **OPTIMIZER_ARGUMENTS[solver])
+        p = params.copy()
+        for _ in range(3):
+            value, grad = loss_and_gradient(p, layout, X, Y, penalty_gradient=not handed_over,
+                                            **objective)
+            optimizer.update(p, grad, (layout.n_coefs, 0.7 / 11) if handed_over else None)
+        results.append((value, p))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
 @needs_compiled

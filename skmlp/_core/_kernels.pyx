@@ -61,13 +61,15 @@ cdef extern from "_kernels_loops.h":
     void skmlp_adam_float(float *p, const float *g, float *m, float *v, Py_ssize_t n,
                           float beta_1, float one_minus_beta_1, float beta_2,
                           float one_minus_beta_2, float epsilon, double step_size,
-                          Py_ssize_t n_decayed, float decay, float tiny,
-                          float negligible) noexcept nogil
+                          Py_ssize_t n_decayed, float decay, Py_ssize_t n_penalized,
+                          float penalty_scale, float tiny, float negligible) noexcept nogil
     void skmlp_adam_double(double *p, const double *g, double *m, double *v, Py_ssize_t n,
                            double beta_1, double one_minus_beta_1, double beta_2,
                            double one_minus_beta_2, double epsilon, double step_size,
-                           Py_ssize_t n_decayed, double decay, double tiny,
-                           double negligible) noexcept nogil
+                           Py_ssize_t n_decayed, double decay, Py_ssize_t n_penalized,
+                           double penalty_scale, double tiny, double negligible) noexcept nogil
+    double skmlp_squares_float(const float *x, Py_ssize_t n) noexcept nogil
+    double skmlp_squares_double(const double *x, Py_ssize_t n) noexcept nogil
     void skmlp_sgd_float(float *p, const float *g, float *velocity, Py_ssize_t n,
                          float learning_rate, float momentum, int nesterov,
                          float tiny) noexcept nogil
@@ -117,13 +119,15 @@ cdef inline floating _flushed(floating x, floating tiny) noexcept nogil:
 def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray v,
                 Py_ssize_t start, Py_ssize_t stop, double beta_1, double beta_2,
                 double epsilon, double step_size, Py_ssize_t n_decayed, double decay,
-                double negligible):
+                double negligible, Py_ssize_t n_penalized=0, double penalty_scale=0):
     """One Adam step on entries ``start:stop``, after AdamW's decay of those
-    below ``n_decayed``.
+    below ``n_decayed``, with the L2 penalty's gradient added to those below
+    ``n_penalized`` (never both: the caller adds it itself when it decays).
 
     Per entry, as :meth:`skmlp._core.optimizers.Adam.update` computes it::
 
         p <- p * decay                         (entries below n_decayed only)
+        g <- g + p * penalty_scale, then 0 if subnormal (entries below n_penalized)
         g <- 0 where |g| < negligible
         m <- m * beta_1 + g * (1 - beta_1)
         v <- v * beta_2 + (g * g) * (1 - beta_2)
@@ -144,22 +148,27 @@ def adam_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray m, cnp.ndarray
     negligible : float
         Gradient entries smaller in magnitude count as 0: the smallest whose
         square times ``1 - beta_2`` is a normal number.
+    n_penalized : int, default=0
+    penalty_scale : float, default=0
+        ``alpha / n``, rounded to the dtype.
     """
     cdef Py_ssize_t n = stop - start
     n_decayed = min(max(n_decayed - start, 0), n)  # those in the range
+    n_penalized = min(max(n_penalized - start, 0), n)
     if cnp.PyArray_TYPE(params) == cnp.NPY_FLOAT32:
         with nogil:
             skmlp_adam_float(<float *>cnp.PyArray_DATA(params) + start,
                   <float *>cnp.PyArray_DATA(grad) + start, <float *>cnp.PyArray_DATA(m) + start,
                   <float *>cnp.PyArray_DATA(v) + start, n, <float>beta_1, <float>(1 - beta_1),
                   <float>beta_2, <float>(1 - beta_2), <float>epsilon, step_size, n_decayed,
-                  <float>decay, FLT_MIN, <float>negligible)
+                  <float>decay, n_penalized, <float>penalty_scale, FLT_MIN, <float>negligible)
     else:
         with nogil:
             skmlp_adam_double(<double *>cnp.PyArray_DATA(params) + start,
                   <double *>cnp.PyArray_DATA(grad) + start, <double *>cnp.PyArray_DATA(m) + start,
                   <double *>cnp.PyArray_DATA(v) + start, n, beta_1, 1 - beta_1, beta_2,
-                  1 - beta_2, epsilon, step_size, n_decayed, decay, DBL_MIN, negligible)
+                  1 - beta_2, epsilon, step_size, n_decayed, decay, n_penalized,
+                              penalty_scale, DBL_MIN, negligible)
 
 
 def sgd_update(cnp.ndarray params, cnp.ndarray grad, cnp.ndarray velocity, Py_ssize_t start,
@@ -505,7 +514,7 @@ cdef class DenseNetwork:
         free(self.activations)
         free(self.deltas)
 
-    def loss_and_gradient(self, X, Y, params, grad, double alpha):
+    def loss_and_gradient(self, X, Y, params, grad, double alpha, bint penalty_gradient=True):
         """Loss of the mini-batch ``(X, Y)`` and its gradient, written into ``grad``.
 
         Parameters
@@ -515,6 +524,9 @@ cdef class DenseNetwork:
         params, grad : ndarray of shape (n_params,)
         alpha : float
             The L2 penalty's strength.
+        penalty_gradient : bool, default=True
+            Add the penalty's gradient to ``grad`` (its value is in the loss
+            either way); False when the optimizer adds it in its own pass.
 
         Returns
         -------
@@ -539,10 +551,10 @@ cdef class DenseNetwork:
         if self.typenum == cnp.NPY_FLOAT32:
             return self._run(<float *>cnp.PyArray_DATA(X), <float *>cnp.PyArray_DATA(Y),
                              <float *>cnp.PyArray_DATA(params), <float *>cnp.PyArray_DATA(grad),
-                             X, n, alpha)
+                             X, n, alpha, penalty_gradient)
         return self._run(<double *>cnp.PyArray_DATA(X), <double *>cnp.PyArray_DATA(Y),
                          <double *>cnp.PyArray_DATA(params), <double *>cnp.PyArray_DATA(grad),
-                         X, n, alpha)
+                         X, n, alpha, penalty_gradient)
 
     cdef _bind(self, cnp.ndarray params, cnp.ndarray grad):
         """Per-layer views of the parameter and gradient vectors."""
@@ -564,7 +576,7 @@ cdef class DenseNetwork:
         self._rows = n
 
     cdef double _run(self, floating *X, floating *Y, floating *params, floating *grad,
-                     object X_array, Py_ssize_t n, double alpha):
+                     object X_array, Py_ssize_t n, double alpha, bint penalty_gradient):
         cdef int l, last = self.n_layers - 1
         cdef Py_ssize_t n_in, n_out
         cdef floating eps = 1.1920928955078125e-07 if floating is float else 2.220446049250313e-16
@@ -599,13 +611,20 @@ cdef class DenseNetwork:
                     _hidden_derivative(<floating *>self.activations[l - 1],
                                        <floating *>self.deltas[l - 1], n * n_in, self.hidden)
         if alpha != 0:
-            # alpha / (2 n) ||W||^2 and its gradient alpha / n W, in one pass
+            # alpha / (2 n) ||W||^2 and (unless the optimizer adds it) its
+            # gradient alpha / n W, in one pass
             with nogil:
                 if floating is float:
-                    squares = skmlp_add_scaled_squares_float(grad, params, self.n_coefs,
-                                                             <float>(alpha / n), FLT_MIN)
+                    if penalty_gradient:
+                        squares = skmlp_add_scaled_squares_float(grad, params, self.n_coefs,
+                                                                 <float>(alpha / n), FLT_MIN)
+                    else:
+                        squares = skmlp_squares_float(params, self.n_coefs)
                 else:
-                    squares = skmlp_add_scaled_squares_double(grad, params, self.n_coefs,
-                                                              alpha / n, DBL_MIN)
+                    if penalty_gradient:
+                        squares = skmlp_add_scaled_squares_double(grad, params, self.n_coefs,
+                                                                  alpha / n, DBL_MIN)
+                    else:
+                        squares = skmlp_squares_double(params, self.n_coefs)
             value += 0.5 * alpha * squares / n
         return value

@@ -89,22 +89,31 @@ static inline double skmlp_flushed_double(double x, double tiny) {
 }
 
 /* Adam (see adam_update in _kernels.pyx): the decay of p[:n_decayed], then
- * per entry the step, the product with step_size in double. */
+ * per entry the step, the product with step_size in double; the L2
+ * penalty's gradient p * penalty_scale is added to g first for the entries
+ * below n_penalized (then flushed, as add_scaled does). */
+#define SKMLP_ADAM_ENTRY(T, SQRT, FLUSH, i, G)                                         \
+    do {                                                                               \
+        T gradient = FLUSH(G, negligible);                                             \
+        T m_i = m[i] * beta_1 + gradient * one_minus_beta_1;                           \
+        T v_i = v[i] * beta_2 + (gradient * gradient) * one_minus_beta_2;              \
+        T p_i = p[i] - (T)((m_i / (SQRT(v_i) + epsilon)) * step_size);                 \
+        m[i] = FLUSH(m_i, tiny);                                                       \
+        v[i] = FLUSH(v_i, tiny);                                                       \
+        p[i] = FLUSH(p_i, tiny);                                                       \
+    } while (0)
+
 #define SKMLP_ADAM(NAME, T, SQRT, FLUSH)                                              \
     SKMLP_CLONES static void NAME(                                                   \
         T *p, const T *g, T *m, T *v, ptrdiff_t n, T beta_1, T one_minus_beta_1,     \
         T beta_2, T one_minus_beta_2, T epsilon, double step_size,                   \
-        ptrdiff_t n_decayed, T decay, T tiny, T negligible) {                        \
+        ptrdiff_t n_decayed, T decay, ptrdiff_t n_penalized, T penalty_scale,        \
+        T tiny, T negligible) {                                                      \
         for (ptrdiff_t i = 0; i < n_decayed; i++) p[i] = p[i] * decay;               \
-        for (ptrdiff_t i = 0; i < n; i++) {                                          \
-            T gradient = FLUSH(g[i], negligible);                                    \
-            T m_i = m[i] * beta_1 + gradient * one_minus_beta_1;                     \
-            T v_i = v[i] * beta_2 + (gradient * gradient) * one_minus_beta_2;        \
-            T p_i = p[i] - (T)((m_i / (SQRT(v_i) + epsilon)) * step_size);           \
-            m[i] = FLUSH(m_i, tiny);                                                 \
-            v[i] = FLUSH(v_i, tiny);                                                 \
-            p[i] = FLUSH(p_i, tiny);                                                 \
-        }                                                                            \
+        for (ptrdiff_t i = 0; i < n_penalized; i++)                                  \
+            SKMLP_ADAM_ENTRY(T, SQRT, FLUSH, i, FLUSH(g[i] + p[i] * penalty_scale, tiny)); \
+        for (ptrdiff_t i = n_penalized; i < n; i++)                                  \
+            SKMLP_ADAM_ENTRY(T, SQRT, FLUSH, i, g[i]);                               \
     }
 
 SKMLP_ADAM(skmlp_adam_float, float, sqrtf, skmlp_flushed_float)
@@ -146,6 +155,21 @@ SKMLP_SGD(skmlp_sgd_double, double, skmlp_flushed_double)
 
 SKMLP_ADD_SCALED(skmlp_add_scaled_float, float, skmlp_flushed_float)
 SKMLP_ADD_SCALED(skmlp_add_scaled_double, double, skmlp_flushed_double)
+
+/* sum_i x_i^2 in double: eight partial sums, one per vector lane. */
+#define SKMLP_SQUARES(NAME, T)                                                       \
+    SKMLP_CLONES static double NAME(const T *x, ptrdiff_t n) {                       \
+        double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0;                     \
+        ptrdiff_t i = 0;                                                             \
+        for (; i + 8 <= n; i += 8)                                                   \
+            for (int k = 0; k < 8; k++) partial[k] += (double)x[i + k] * (double)x[i + k]; \
+        for (; i < n; i++) total += (double)x[i] * (double)x[i];                     \
+        for (int k = 0; k < 8; k++) total += partial[k];                             \
+        return total;                                                                \
+    }
+
+SKMLP_SQUARES(skmlp_squares_float, float)
+SKMLP_SQUARES(skmlp_squares_double, double)
 
 /* The same, returning sum_i x_i^2 in double (the L2 penalty's value, in the
  * same pass): eight partial sums, one per vector lane, added at the end. */

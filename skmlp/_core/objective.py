@@ -117,7 +117,7 @@ def sample_scale_and_norm(n_samples, sample_weight, dtype):
 def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
                       output_activation, loss="log_loss", alpha=0.0,
                       sample_weight=None, grad=None, workspace=None,
-                      dropout_masks=None):
+                      dropout_masks=None, penalty_gradient=True):
     """Loss of a mini-batch and its gradient with respect to every parameter.
 
     ``C = sum_i s_i loss(y_i, a^L_i) + alpha / (2 n) sum_l ||W^l||^2`` with
@@ -150,13 +150,19 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
         Buffers to reuse; allocated per call when ``None``.
     dropout_masks : list, default=None
         See :func:`~skmlp._core.network.forward`.
+    penalty_gradient : bool, default=True
+        Include the L2 penalty's gradient in ``grad``. A training step passes
+        False and has the optimizer add it in its own pass over the
+        parameters (:meth:`~skmlp._core.optimizers.Adam.update`), which saves
+        one over the weights.
 
     Returns
     -------
     loss : float
         ``C`` before any update, penalty included.
     grad : ndarray of shape (n_params,)
-        ``dC/dparams``, laid out like ``params``.
+        ``dC/dparams`` (without the penalty's part if not
+        ``penalty_gradient``), laid out like ``params``.
 
     Raises
     ------
@@ -175,8 +181,8 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
         # The same computation in one compiled call, where it is built and
         # takes these arrays; the NumPy below is its reference.
         network = workspace.compiled_network(hidden_activation, output_activation, loss)
-        value = None if network is None else network.loss_and_gradient(X, Y, params, grad,
-                                                                       float(alpha))
+        value = None if network is None else network.loss_and_gradient(
+            X, Y, params, grad, float(alpha), penalty_gradient)
         if value is not None:
             return value, grad
     activation_buffers, delta_buffers = workspace.view(n_samples)
@@ -193,11 +199,11 @@ def loss_and_gradient(params, layout, X, Y, *, hidden_activation,
     backward(coefs, activations, layer_inputs, output_delta, hidden_activation,
              coef_grads, intercept_grads, deltas=delta_buffers,
              dropout_masks=dropout_masks)
-    value = add_l2_penalty(value, grad, params, layout, alpha, norm)
+    value = add_l2_penalty(value, grad, params, layout, alpha, norm, penalty_gradient)
     return value, grad
 
 
-def add_l2_penalty(value, grad, params, layout, alpha, norm):
+def add_l2_penalty(value, grad, params, layout, alpha, norm, gradient=True):
     """Add the L2 penalty ``alpha / (2 n) sum_l ||W^l||^2`` and its gradient.
 
     Only the weights are penalised, not the biases.
@@ -213,6 +219,9 @@ def add_l2_penalty(value, grad, params, layout, alpha, norm):
     alpha : float
     norm : float
         ``n``: the number of rows, or the total sample weight.
+    gradient : bool, default=True
+        Add the penalty's gradient (False: the optimizer adds it, see
+        :meth:`~skmlp._core.optimizers.Adam.update`).
 
     Returns
     -------
@@ -221,20 +230,35 @@ def add_l2_penalty(value, grad, params, layout, alpha, norm):
     """
     if not alpha:
         return value
-    weights, weight_grads = params[: layout.n_coefs], grad[: layout.n_coefs]
-    value += l2_penalty(weights, alpha, norm)
-    # d/dW of alpha / (2 n) ||W||^2 is alpha / n * W; entries below the
-    # smallest normal number become 0 (see skmlp._core.optimizers: weights
-    # that tiny stay put, and their subnormal gradient would slow every step)
-    scale = alpha / norm
+    value += l2_penalty(params[: layout.n_coefs], alpha, norm)
+    if gradient:
+        add_penalty_gradient(grad, params, layout.n_coefs, alpha / norm)
+    return value
+
+
+def add_penalty_gradient(grad, params, n_weights, scale):
+    """Add the L2 penalty's gradient ``scale * W`` to the weights' gradient, in place.
+
+    ``d/dW`` of ``alpha / (2 n) ||W||^2`` is ``alpha / n * W``: ``scale`` is
+    ``alpha / n``. Entries of the result below the smallest normal number
+    become 0 (see :mod:`skmlp._core.optimizers`: weights that tiny stay put,
+    and their subnormal gradient would slow every step).
+
+    Parameters
+    ----------
+    grad, params : ndarray of shape (n_params,)
+    n_weights : int
+        The weights are ``params[:n_weights]``.
+    scale : float
+    """
+    weights, weight_grads = params[:n_weights], grad[:n_weights]
     compiled = kernels.compiled
     if compiled is None or weights.dtype != weight_grads.dtype or weights.dtype not in (
             np.float32, np.float64):
         weight_grads += scale * weights  # the NumPy reference
         flush_subnormal(weight_grads)
     else:  # the same in one pass
-        compiled.add_scaled(weight_grads, weights, 0, weight_grads.shape[0], scale)
-    return value
+        compiled.add_scaled(weight_grads, weights, 0, n_weights, scale)
 
 
 def loss_and_gradient_sums(params, layout, X, Y, *, hidden_activation, output_activation,

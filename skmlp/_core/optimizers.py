@@ -28,6 +28,7 @@ import numpy as np
 
 from . import kernels
 from .kernels import flush_subnormal
+from .objective import add_penalty_gradient
 
 #: Learning-rate schedules of :class:`SGD`, with their meaning.
 LEARNING_RATE_SCHEDULES = {
@@ -58,6 +59,10 @@ class Optimizer:
 
     #: Names of the scratch arrays.
     _scratch_names = ()
+    #: Whether ``update(..., penalty=...)`` adds the L2 penalty's gradient in
+    #: the same pass as the step (the compiled Adam does), rather than in a
+    #: pass of its own: only then is it worth handing the penalty over.
+    fuses_penalty = False
 
     def _allocate_scratch(self, like):
         for name in self._scratch_names:  # "_mask": booleans, the others like ``like``
@@ -240,14 +245,20 @@ class SGD(Optimizer):
         self._step = np.empty(n_params, dtype=dtype)
         self._mask = np.empty(n_params, dtype=bool)
 
-    def update(self, params, grad):
+    def update(self, params, grad, penalty=None):
         """One step in place.
 
         Parameters
         ----------
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
+            Its contents are unspecified after the call.
+        penalty : tuple (n_weights, scale) or None, default=None
+            Add the L2 penalty's gradient ``scale * params[:n_weights]`` to
+            ``grad`` first (:func:`~skmlp._core.objective.add_penalty_gradient`).
         """
+        if penalty is not None:
+            add_penalty_gradient(grad, params, *penalty)
         learning_rate, momentum = float(self.learning_rate), float(self.momentum)
         compiled = _kernels_for(params, grad, self.velocity)
         if compiled is None:
@@ -353,6 +364,7 @@ class Adam(Optimizer):
     """
 
     _scratch_names = ("_scratch", "_gradient", "_mask")
+    fuses_penalty = True
 
     def __init__(self, n_params, dtype, *, learning_rate_init, beta_1, beta_2, epsilon):
         self.learning_rate_init = learning_rate_init
@@ -367,18 +379,25 @@ class Adam(Optimizer):
         self._gradient = np.empty(n_params, dtype=dtype)
         self._mask = np.empty(n_params, dtype=bool)
 
-    def update(self, params, grad):
+    def update(self, params, grad, penalty=None):
         """One step in place.
 
         Parameters
         ----------
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
+            Its contents are unspecified after the call.
+        penalty : tuple (n_weights, scale) or None, default=None
+            Add the L2 penalty's gradient ``scale * params[:n_weights]`` to
+            ``grad`` first (:func:`~skmlp._core.objective.add_penalty_gradient`):
+            the compiled kernel does it in the same pass as the step, which
+            saves a pass over the weights.
         """
-        self._update(params, grad, n_decayed=0, decay=1.0)
+        self._update(params, grad, penalty, n_decayed=0, decay=1.0)
 
-    def _update(self, params, grad, n_decayed, decay):
-        """Adam's step, after multiplying ``params[:n_decayed]`` by ``decay`` (AdamW)."""
+    def _update(self, params, grad, penalty, n_decayed, decay):
+        """Adam's step with the penalty's gradient, after multiplying
+        ``params[:n_decayed]`` by ``decay`` (AdamW)."""
         self.t += 1
         beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
         # eta_t, a float64 scalar: the product with it is taken in float64
@@ -389,14 +408,19 @@ class Adam(Optimizer):
         negligible = float(np.sqrt(np.finfo(params.dtype).tiny / max(1 - beta_2, 1e-300)))
         m, v = self.first_moment, self.second_moment
         compiled = _kernels_for(params, grad, m, v)
+        if penalty is not None and (compiled is None or n_decayed):
+            # Its own pass, of the parameters before AdamW's decay.
+            add_penalty_gradient(grad, params, *penalty)
+            penalty = None
         if compiled is None:
             if n_decayed:
                 params[:n_decayed] *= decay
             self._update_numpy(params, grad, beta_1, beta_2, step_size, negligible)
             return
+        n_penalized, scale = (0, 0.0) if penalty is None else penalty
         compiled.adam_update(params, grad, m, v, 0, params.shape[0], beta_1, beta_2,
                              float(self.epsilon), float(step_size), n_decayed, decay,
-                             negligible)
+                             negligible, n_penalized, float(scale))
 
     def _update_numpy(self, params, grad, beta_1, beta_2, step_size, negligible):
         """The reference form of Adam's step, in NumPy."""
@@ -482,17 +506,20 @@ class AdamW(Adam):
         """A new AdamW that decays the weights of ``layout``, not its biases."""
         return cls(layout.n_params, dtype, n_weights=layout.n_coefs, **arguments)
 
-    def update(self, params, grad):
+    def update(self, params, grad, penalty=None):
         """One step in place.
 
         Parameters
         ----------
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
+            Its contents are unspecified after the call.
+        penalty : tuple (n_weights, scale) or None, default=None
+            As for :meth:`Adam.update`.
         """
         decay = 1 - float(self.learning_rate) * float(self.weight_decay)
-        self._update(params, grad, n_decayed=self.n_weights if self.weight_decay else 0,
-                     decay=decay)
+        self._update(params, grad, penalty,
+                     n_decayed=self.n_weights if self.weight_decay else 0, decay=decay)
 
 
 @dataclass(frozen=True)
