@@ -32,8 +32,9 @@ def mini_batches(X, Y, batch_size, order):
     mini-batch in a background thread while the current one trains made
     steps slower (scikit-learn's defaults on MNIST: 603 -> 637 us a step), as
     the copy competed with BLAS's threads for the two cores; and gathering a
-    whole shuffled epoch at once copies the same bytes, then reads them again
-    from memory rather than from the cache.
+    whole shuffled epoch at once into one reusable buffer took 34 ms for
+    MNIST's 60,000 training images, against 22 ms for the same rows 200 at a
+    time (each batch is then still in the cache when it trains).
     """
     n_samples = X.shape[0]
     size = min(batch_size, n_samples)
