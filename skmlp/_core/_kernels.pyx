@@ -88,20 +88,26 @@ cdef extern from "_kernels_loops.h":
                               Py_ssize_t units) noexcept nogil
     void skmlp_add_bias_double(double *Z, const double *b, Py_ssize_t n,
                                Py_ssize_t units) noexcept nogil
-    void skmlp_relu_float(float *Z, Py_ssize_t size) noexcept nogil
-    void skmlp_relu_double(double *Z, Py_ssize_t size) noexcept nogil
-    void skmlp_relu_derivative_float(const float *A, float *delta,
-                                     Py_ssize_t size) noexcept nogil
-    void skmlp_relu_derivative_double(const double *A, double *delta,
-                                      Py_ssize_t size) noexcept nogil
-    void skmlp_logistic_derivative_float(const float *A, float *delta,
-                                         Py_ssize_t size) noexcept nogil
-    void skmlp_logistic_derivative_double(const double *A, double *delta,
-                                          Py_ssize_t size) noexcept nogil
-    void skmlp_tanh_derivative_float(const float *A, float *delta,
-                                     Py_ssize_t size) noexcept nogil
-    void skmlp_tanh_derivative_double(const double *A, double *delta,
-                                      Py_ssize_t size) noexcept nogil
+    void skmlp_bias_relu_float(float *Z, const float *b, Py_ssize_t n,
+                               Py_ssize_t units) noexcept nogil
+    void skmlp_bias_relu_double(double *Z, const double *b, Py_ssize_t n,
+                                Py_ssize_t units) noexcept nogil
+    void skmlp_relu_derivative_sums_float(const float *A, float *delta, float *out,
+                                          Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_relu_derivative_sums_double(const double *A, double *delta, double *out,
+                                           Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_logistic_derivative_sums_float(const float *A, float *delta, float *out,
+                                              Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_logistic_derivative_sums_double(const double *A, double *delta, double *out,
+                                               Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_tanh_derivative_sums_float(const float *A, float *delta, float *out,
+                                          Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_tanh_derivative_sums_double(const double *A, double *delta, double *out,
+                                           Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_identity_derivative_sums_float(const float *A, float *delta, float *out,
+                                              Py_ssize_t n, Py_ssize_t units) noexcept nogil
+    void skmlp_identity_derivative_sums_double(const double *A, double *delta, double *out,
+                                               Py_ssize_t n, Py_ssize_t units) noexcept nogil
     void skmlp_column_sums_float(const float *delta, float *out, Py_ssize_t n,
                                  Py_ssize_t units) noexcept nogil
     void skmlp_column_sums_double(const double *delta, double *out, Py_ssize_t n,
@@ -302,6 +308,12 @@ cdef void _bias_hidden(floating *Z, const floating *b, Py_ssize_t n, Py_ssize_t 
     logistic and tanh call the C library's ``exp`` and ``tanh``.
     """
     cdef Py_ssize_t i, size = n * units
+    if hidden == RELU:  # the bias and ReLU in one pass
+        if floating is float:
+            skmlp_bias_relu_float(Z, b, n, units)
+        else:
+            skmlp_bias_relu_double(Z, b, n, units)
+        return
     if floating is float:
         skmlp_add_bias_float(Z, b, n, units)
     else:
@@ -312,31 +324,33 @@ cdef void _bias_hidden(floating *Z, const floating *b, Py_ssize_t n, Py_ssize_t 
     elif hidden == TANH:
         for i in range(size):
             Z[i] = _tanh(Z[i])
-    elif hidden == RELU:
-        if floating is float:
-            skmlp_relu_float(Z, size)
-        else:
-            skmlp_relu_double(Z, size)
 
 
-cdef void _hidden_derivative(const floating *A, floating *delta, Py_ssize_t size,
-                             int hidden) noexcept nogil:
-    """``delta <- delta * f'(z)``, with ``f'`` written in terms of ``A = f(z)``."""
+cdef void _hidden_derivative_and_sums(const floating *A, floating *delta, floating *sums,
+                                     Py_ssize_t n, Py_ssize_t units,
+                                     int hidden) noexcept nogil:
+    """``delta <- delta * f'(z)`` (``f'`` written in terms of ``A = f(z)``) and
+    ``sums = delta.sum(axis=0)``, the layer's bias gradient, in one pass."""
     if hidden == LOGISTIC:
         if floating is float:
-            skmlp_logistic_derivative_float(A, delta, size)
+            skmlp_logistic_derivative_sums_float(A, delta, sums, n, units)
         else:
-            skmlp_logistic_derivative_double(A, delta, size)
+            skmlp_logistic_derivative_sums_double(A, delta, sums, n, units)
     elif hidden == TANH:
         if floating is float:
-            skmlp_tanh_derivative_float(A, delta, size)
+            skmlp_tanh_derivative_sums_float(A, delta, sums, n, units)
         else:
-            skmlp_tanh_derivative_double(A, delta, size)
+            skmlp_tanh_derivative_sums_double(A, delta, sums, n, units)
     elif hidden == RELU:
         if floating is float:
-            skmlp_relu_derivative_float(A, delta, size)
+            skmlp_relu_derivative_sums_float(A, delta, sums, n, units)
         else:
-            skmlp_relu_derivative_double(A, delta, size)
+            skmlp_relu_derivative_sums_double(A, delta, sums, n, units)
+    else:
+        if floating is float:
+            skmlp_identity_derivative_sums_float(A, delta, sums, n, units)
+        else:
+            skmlp_identity_derivative_sums_double(A, delta, sums, n, units)
 
 
 cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
@@ -585,8 +599,8 @@ cdef class DenseNetwork:
             scale = scale * (1.0 / self.units[self.n_layers])  # averaged over the outputs
         # Forward: z^{l+1} = a^l W + b, a^{l+1} = f(z^{l+1}).
         for l in range(self.n_layers):
-            _matmul(X_array if l == 0 else self._row_activations[l - 1],
-                                   self._coefs[l], self._row_activations[l])
+            _matmul(X_array if l == 0 else self._row_activations[l - 1], self._coefs[l],
+                    self._row_activations[l])
             if l < last:
                 with nogil:
                     _bias_hidden(<floating *>self.activations[l], params + self.bias_starts[l],
@@ -598,18 +612,19 @@ cdef class DenseNetwork:
                 <floating>scale, eps)
         # Backward: dC/dW = a^T delta, dC/db = sum_i delta_i,
         # delta^{l-1} = (delta^l W^T) * f'(z^{l-1}).
+        with nogil:  # the output layer's bias gradient (the hidden ones below)
+            _column_sums(<floating *>self.deltas[last], grad + self.bias_starts[last], n,
+                         self.units[self.n_layers])
         for l in range(last, -1, -1):
-            n_in, n_out = self.units[l], self.units[l + 1]
+            n_in = self.units[l]
             _matmul(X_array.T if l == 0 else self._row_activations_t[l - 1],
-                                   self._row_deltas[l], self._coef_grads[l])
-            with nogil:
-                _column_sums(<floating *>self.deltas[l], grad + self.bias_starts[l], n, n_out)
+                    self._row_deltas[l], self._coef_grads[l])
             if l > 0:
-                _matmul(self._row_deltas[l], self._coefs_t[l],
-                                       self._row_deltas[l - 1])
-                with nogil:
-                    _hidden_derivative(<floating *>self.activations[l - 1],
-                                       <floating *>self.deltas[l - 1], n * n_in, self.hidden)
+                _matmul(self._row_deltas[l], self._coefs_t[l], self._row_deltas[l - 1])
+                with nogil:  # delta^{l-1} and its bias gradient, in one pass
+                    _hidden_derivative_and_sums(
+                        <floating *>self.activations[l - 1], <floating *>self.deltas[l - 1],
+                        grad + self.bias_starts[l - 1], n, n_in, self.hidden)
         if alpha != 0:
             # alpha / (2 n) ||W||^2 and (unless the optimizer adds it) its
             # gradient alpha / n W, in one pass
