@@ -11,6 +11,8 @@ path runs and the results are those of the reference exactly.
 
 import dataclasses
 import hashlib
+import shutil
+import subprocess
 import warnings
 
 import numpy as np
@@ -52,6 +54,21 @@ def test_kernels_are_built_and_current():
         "(or `python setup.py build_ext --inplace`)")
     sources = kernels.SOURCE.read_bytes() + kernels.LOOPS.read_bytes()
     assert COMPILED.SOURCE_HASH == hashlib.sha256(sources).hexdigest()
+
+
+@pytest.mark.parametrize("flags", [[], ["-DSKMLP_NO_CLONES"]],
+                         ids=["instruction-set versions", "baseline alone"])
+def test_the_c_loops_compile_both_ways(flags, tmp_path):
+    # This machine builds the target_clones versions; other compilers and
+    # platforms build the baseline branch, which no build here would reach.
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler on this machine")
+    source = tmp_path / "loops.c"
+    source.write_text(f'#include "{kernels.LOOPS}"\n')
+    result = subprocess.run([compiler, "-fsyntax-only", "-Wall", "-Werror", *flags,
+                             str(source)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_stale_build_is_not_used(tmp_path, monkeypatch):

@@ -39,7 +39,7 @@ C-contiguous vectors of one dtype, float32 or float64, of one length.
 import numpy as np
 cimport numpy as cnp
 from cython cimport floating
-from libc.float cimport DBL_MIN, FLT_MIN
+from libc.float cimport DBL_EPSILON, DBL_MIN, FLT_EPSILON, FLT_MIN
 
 cnp.import_array()
 
@@ -104,10 +104,6 @@ cdef extern from "_kernels_loops.h":
                                           Py_ssize_t n, Py_ssize_t units) noexcept nogil
     void skmlp_tanh_derivative_sums_double(const double *A, double *delta, double *out,
                                            Py_ssize_t n, Py_ssize_t units) noexcept nogil
-    void skmlp_identity_derivative_sums_float(const float *A, float *delta, float *out,
-                                              Py_ssize_t n, Py_ssize_t units) noexcept nogil
-    void skmlp_identity_derivative_sums_double(const double *A, double *delta, double *out,
-                                               Py_ssize_t n, Py_ssize_t units) noexcept nogil
     void skmlp_column_sums_float(const float *delta, float *out, Py_ssize_t n,
                                  Py_ssize_t units) noexcept nogil
     void skmlp_column_sums_double(const double *delta, double *out, Py_ssize_t n,
@@ -346,11 +342,8 @@ cdef void _hidden_derivative_and_sums(const floating *A, floating *delta, floati
             skmlp_relu_derivative_sums_float(A, delta, sums, n, units)
         else:
             skmlp_relu_derivative_sums_double(A, delta, sums, n, units)
-    else:
-        if floating is float:
-            skmlp_identity_derivative_sums_float(A, delta, sums, n, units)
-        else:
-            skmlp_identity_derivative_sums_double(A, delta, sums, n, units)
+    else:  # identity: f' = 1
+        _column_sums(delta, sums, n, units)
 
 
 cdef double _output_and_delta(floating *Z, const floating *b, const floating *Y,
@@ -592,8 +585,8 @@ cdef class DenseNetwork:
     cdef double _run(self, floating *X, floating *Y, floating *params, floating *grad,
                      object X_array, Py_ssize_t n, double alpha, bint penalty_gradient):
         cdef int l, last = self.n_layers - 1
-        cdef Py_ssize_t n_in, n_out
-        cdef floating eps = 1.1920928955078125e-07 if floating is float else 2.220446049250313e-16
+        cdef Py_ssize_t n_in
+        cdef floating eps = FLT_EPSILON if floating is float else DBL_EPSILON
         cdef double value, squares, scale = 1.0 / n
         if self.output_loss == IDENTITY_SQUARED_ERROR and self.units[self.n_layers] != 1:
             scale = scale * (1.0 / self.units[self.n_layers])  # averaged over the outputs

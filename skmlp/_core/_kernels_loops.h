@@ -17,76 +17,13 @@
 #include <stdint.h>
 #include <string.h>
 
+/* SKMLP_NO_CLONES builds the baseline version alone, as other compilers and
+ * platforms do (tests/test_kernels.py compiles the header both ways). */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8 && defined(__x86_64__) \
-    && defined(__linux__)
+    && defined(__linux__) && !defined(SKMLP_NO_CLONES)
 #define SKMLP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SKMLP_CLONES
-/* The elementwise steps of the compiled network (DenseNetwork in
- * _kernels.pyx) that vectorise: the bias and the bias gradient here; the
- * bias with ReLU, and each derivative with its bias gradient, below. */
-#define SKMLP_NETWORK_LOOPS(SUFFIX, T)                                               \
-    /* Z[i, j] += b[j] */                                                            \
-    SKMLP_CLONES static void skmlp_add_bias_##SUFFIX(T *Z, const T *b, ptrdiff_t n,  \
-                                                     ptrdiff_t units) {              \
-        for (ptrdiff_t i = 0; i < n; i++, Z += units)                                \
-            for (ptrdiff_t j = 0; j < units; j++) Z[j] = Z[j] + b[j];                \
-    }                                                                                \
-    /* out[j] = sum over the rows i of delta[i, j], in row order */                  \
-    SKMLP_CLONES static void skmlp_column_sums_##SUFFIX(const T *delta, T *out,      \
-                                                        ptrdiff_t n, ptrdiff_t units) { \
-        for (ptrdiff_t j = 0; j < units; j++) out[j] = 0;                            \
-        for (ptrdiff_t i = 0; i < n; i++, delta += units)                            \
-            for (ptrdiff_t j = 0; j < units; j++) out[j] = out[j] + delta[j];        \
-    }
-
-SKMLP_NETWORK_LOOPS(float, float)
-SKMLP_NETWORK_LOOPS(double, double)
-
-/* z <- max(z + b, 0), keeping NaN: the bias and ReLU in one pass. */
-#define SKMLP_BIAS_RELU(SUFFIX, T)                                                   \
-    SKMLP_CLONES static void skmlp_bias_relu_##SUFFIX(T *Z, const T *b, ptrdiff_t n, \
-                                                      ptrdiff_t units) {             \
-        for (ptrdiff_t i = 0; i < n; i++, Z += units)                                \
-            for (ptrdiff_t j = 0; j < units; j++) {                                  \
-                T z = Z[j] + b[j];                                                   \
-                Z[j] = z < 0 ? 0 : z;                                                \
-            }                                                                        \
-    }
-
-SKMLP_BIAS_RELU(float, float)
-SKMLP_BIAS_RELU(double, double)
-
-/* A hidden layer's delta times the derivative (as the loops above compute
- * it) and its column sums (the bias gradient, rows added in order), in one
- * pass over the delta. */
-#define SKMLP_DERIVATIVE_SUMS(NAME, T, DERIVED)                                      \
-    SKMLP_CLONES static void NAME(const T *A, T *delta, T *out, ptrdiff_t n,         \
-                                  ptrdiff_t units) {                                 \
-        for (ptrdiff_t j = 0; j < units; j++) out[j] = 0;                            \
-        for (ptrdiff_t i = 0; i < n; i++, A += units, delta += units)                \
-            for (ptrdiff_t j = 0; j < units; j++) {                                  \
-                T d = DERIVED;                                                       \
-                delta[j] = d;                                                        \
-                out[j] = out[j] + d;                                                 \
-            }                                                                        \
-    }
-
-SKMLP_DERIVATIVE_SUMS(skmlp_relu_derivative_sums_float, float,
-                      delta[j] * (A[j] > 0 ? (float)1 : (float)0))
-SKMLP_DERIVATIVE_SUMS(skmlp_relu_derivative_sums_double, double,
-                      delta[j] * (A[j] > 0 ? (double)1 : (double)0))
-SKMLP_DERIVATIVE_SUMS(skmlp_logistic_derivative_sums_float, float,
-                      (delta[j] * A[j]) * (1 - A[j]))
-SKMLP_DERIVATIVE_SUMS(skmlp_logistic_derivative_sums_double, double,
-                      (delta[j] * A[j]) * (1 - A[j]))
-SKMLP_DERIVATIVE_SUMS(skmlp_tanh_derivative_sums_float, float,
-                      delta[j] * (1 - A[j] * A[j]))
-SKMLP_DERIVATIVE_SUMS(skmlp_tanh_derivative_sums_double, double,
-                      delta[j] * (1 - A[j] * A[j]))
-SKMLP_DERIVATIVE_SUMS(skmlp_identity_derivative_sums_float, float, delta[j])
-SKMLP_DERIVATIVE_SUMS(skmlp_identity_derivative_sums_double, double, delta[j])
-
 #endif
 
 /* x, or +0 where |x| is below tiny (NaN and infinities stay), without a
@@ -226,27 +163,6 @@ SKMLP_ADD_SCALED_SQUARES(skmlp_add_scaled_squares_double, double, skmlp_flushed_
         for (ptrdiff_t i = 0; i < n; i++, Z += units)                                \
             for (ptrdiff_t j = 0; j < units; j++) Z[j] = Z[j] + b[j];                \
     }                                                                                \
-    /* max(z, 0), keeping NaN */                                                     \
-    SKMLP_CLONES static void skmlp_relu_##SUFFIX(T *Z, ptrdiff_t size) {             \
-        for (ptrdiff_t i = 0; i < size; i++) Z[i] = Z[i] < 0 ? 0 : Z[i];             \
-    }                                                                                \
-    /* delta * (a > 0): a product, not a selection (inf * 0 stays NaN) */            \
-    SKMLP_CLONES static void skmlp_relu_derivative_##SUFFIX(const T *A, T *delta,    \
-                                                            ptrdiff_t size) {        \
-        for (ptrdiff_t i = 0; i < size; i++)                                         \
-            delta[i] = delta[i] * (A[i] > 0 ? (T)1 : (T)0);                          \
-    }                                                                                \
-    /* (delta * a) * (1 - a) */                                                      \
-    SKMLP_CLONES static void skmlp_logistic_derivative_##SUFFIX(const T *A, T *delta, \
-                                                                ptrdiff_t size) {    \
-        for (ptrdiff_t i = 0; i < size; i++)                                         \
-            delta[i] = (delta[i] * A[i]) * (1 - A[i]);                               \
-    }                                                                                \
-    /* delta * (1 - a * a) */                                                        \
-    SKMLP_CLONES static void skmlp_tanh_derivative_##SUFFIX(const T *A, T *delta,    \
-                                                            ptrdiff_t size) {        \
-        for (ptrdiff_t i = 0; i < size; i++) delta[i] = delta[i] * (1 - A[i] * A[i]); \
-    }                                                                                \
     /* out[j] = sum over the rows i of delta[i, j], in row order */                  \
     SKMLP_CLONES static void skmlp_column_sums_##SUFFIX(const T *delta, T *out,      \
                                                         ptrdiff_t n, ptrdiff_t units) { \
@@ -272,9 +188,9 @@ SKMLP_NETWORK_LOOPS(double, double)
 SKMLP_BIAS_RELU(float, float)
 SKMLP_BIAS_RELU(double, double)
 
-/* A hidden layer's delta times the derivative (as the loops above compute
- * it) and its column sums (the bias gradient, rows added in order), in one
- * pass over the delta. */
+/* A hidden layer's delta times the activation's derivative, written in
+ * terms of A = f(z) as activations.py writes it, and its column sums (the
+ * bias gradient, rows added in order), in one pass over the delta. */
 #define SKMLP_DERIVATIVE_SUMS(NAME, T, DERIVED)                                      \
     SKMLP_CLONES static void NAME(const T *A, T *delta, T *out, ptrdiff_t n,         \
                                   ptrdiff_t units) {                                 \
@@ -299,7 +215,5 @@ SKMLP_DERIVATIVE_SUMS(skmlp_tanh_derivative_sums_float, float,
                       delta[j] * (1 - A[j] * A[j]))
 SKMLP_DERIVATIVE_SUMS(skmlp_tanh_derivative_sums_double, double,
                       delta[j] * (1 - A[j] * A[j]))
-SKMLP_DERIVATIVE_SUMS(skmlp_identity_derivative_sums_float, float, delta[j])
-SKMLP_DERIVATIVE_SUMS(skmlp_identity_derivative_sums_double, double, delta[j])
 
 #endif

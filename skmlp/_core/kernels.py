@@ -26,7 +26,7 @@ from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .outputs import OUTPUTS
 
-__all__ = ["compiled", "contiguous", "dense_network", "flush_subnormal"]
+__all__ = ["compiled", "dense_network", "flush_subnormal", "for_vectors"]
 
 SOURCE = Path(__file__).with_name("_kernels.pyx")
 #: The C loops the ``.pyx`` file includes; the build's hash covers both.
@@ -116,6 +116,14 @@ def _rows_as_built(hidden_activation, output_activation, loss):
         (hidden_activation, output_activation, loss)))
 
 
-def contiguous(*arrays):
-    """Whether every array is C-contiguous (what the kernels take)."""
-    return all(a.flags.c_contiguous for a in arrays)
+def for_vectors(*arrays):
+    """The compiled kernels if they can update ``arrays``, else None.
+
+    The update kernels take C-contiguous vectors of one dtype, float32 or
+    float64; None also where the extension is not built.
+    """
+    dtype = arrays[0].dtype
+    if (compiled is None or dtype not in (np.float32, np.float64)
+            or any(a.dtype != dtype or not a.flags.c_contiguous for a in arrays)):
+        return None
+    return compiled

@@ -252,9 +252,8 @@ def add_penalty_gradient(grad, params, n_weights, scale):
     scale : float
     """
     weights, weight_grads = params[:n_weights], grad[:n_weights]
-    compiled = kernels.compiled
-    if compiled is None or weights.dtype != weight_grads.dtype or weights.dtype not in (
-            np.float32, np.float64):
+    compiled = kernels.for_vectors(weight_grads, weights)
+    if compiled is None:
         weight_grads += scale * weights  # the NumPy reference
         flush_subnormal(weight_grads)
     else:  # the same in one pass

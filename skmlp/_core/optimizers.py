@@ -260,7 +260,7 @@ class SGD(Optimizer):
         if penalty is not None:
             add_penalty_gradient(grad, params, *penalty)
         learning_rate, momentum = float(self.learning_rate), float(self.momentum)
-        compiled = _kernels_for(params, grad, self.velocity)
+        compiled = kernels.for_vectors(params, grad, self.velocity)
         if compiled is None:
             self._update_numpy(params, grad, learning_rate, momentum)
             return
@@ -407,7 +407,7 @@ class Adam(Optimizer):
         # would be subnormal, and they move no parameter (eta_t g / epsilon).
         negligible = float(np.sqrt(np.finfo(params.dtype).tiny / max(1 - beta_2, 1e-300)))
         m, v = self.first_moment, self.second_moment
-        compiled = _kernels_for(params, grad, m, v)
+        compiled = kernels.for_vectors(params, grad, m, v)
         if penalty is not None and (compiled is None or n_decayed):
             # Its own pass, of the parameters before AdamW's decay.
             add_penalty_gradient(grad, params, *penalty)
@@ -552,18 +552,6 @@ SOLVERS = {
     "adam": Solver(Adam),  # Kingma & Ba, 2014
     "adamw": Solver(AdamW),  # Loshchilov & Hutter, 2019
 }
-
-
-def _kernels_for(*arrays):
-    """The compiled kernels if they can update ``arrays``, else None.
-
-    They take C-contiguous vectors of one dtype, float32 or float64.
-    """
-    compiled, dtype = kernels.compiled, arrays[0].dtype
-    if (compiled is None or dtype not in (np.float32, np.float64)
-            or any(a.dtype != dtype for a in arrays) or not kernels.contiguous(*arrays)):
-        return None
-    return compiled
 
 
 def _copied(value):
